@@ -1,0 +1,78 @@
+using System.Net;
+using System.Security;
+
+namespace PublicIp.AwsEmulation;
+
+/// <summary>
+/// An EC2 Query API error as AWS sends it. Status codes follow what AWS returns for each code where
+/// known; where AWS's status is not documented the choice is noted on the factory.
+/// </summary>
+public sealed record Ec2Error(HttpStatusCode Status, string Code, string Message)
+{
+    /// <summary>
+    /// The exact body shape EC2 returns: no namespace on Response, RequestID (capital ID) after Errors.
+    /// </summary>
+    public string ToXml(Guid requestId) =>
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+        $"<Response><Errors><Error><Code>{SecurityElement.Escape(Code)}</Code><Message>{SecurityElement.Escape(Message)}</Message></Error></Errors><RequestID>{requestId}</RequestID></Response>";
+
+    /// <summary>Bad or unknown credentials. AWS answers 401.</summary>
+    public static Ec2Error AuthFailure(string message = "AWS was not able to validate the provided access credentials") =>
+        new(HttpStatusCode.Unauthorized, "AuthFailure", message);
+
+    /// <summary>
+    /// The address belongs to another account now (released, then allocated by someone else).
+    /// Resource-level AuthFailure comes with 400 (seen in public SDK logs), unlike the 401 for bad
+    /// credentials. The message matches what terraform-provider-aws keys on ("does not belong to you").
+    /// </summary>
+    public static Ec2Error AuthFailureNotYours(string allocationId) =>
+        new(HttpStatusCode.BadRequest, "AuthFailure", $"The allocation ID '{allocationId}' does not belong to you.");
+
+    /// <summary>
+    /// The address is held by a NAT gateway or load balancer. Status 400 as in public SDK logs
+    /// ("AuthFailure: You do not have permission to access the specified resource. status code: 400").
+    /// </summary>
+    public static Ec2Error AuthFailureNoPermission() =>
+        new(HttpStatusCode.BadRequest, "AuthFailure", "You do not have permission to access the specified resource.");
+
+    /// <summary>IAM denies the action. AWS answers 403 with an encoded authorization message.</summary>
+    public static Ec2Error UnauthorizedOperation(string encodedMessage = "Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1kZWNpc2lvbg") =>
+        new(HttpStatusCode.Forbidden, "UnauthorizedOperation",
+            $"You are not authorized to perform this operation. Encoded authorization failure message: {encodedMessage}");
+
+    public static Ec2Error RequestLimitExceeded() =>
+        new(HttpStatusCode.ServiceUnavailable, "RequestLimitExceeded", "Request limit exceeded.");
+
+    public static Ec2Error InternalError() =>
+        new(HttpStatusCode.InternalServerError, "InternalError", "An internal error has occurred");
+
+    public static Ec2Error Unavailable() =>
+        new(HttpStatusCode.ServiceUnavailable, "Unavailable", "The server is overloaded or unable to process the request.");
+
+    public static Ec2Error InvalidAllocationIdNotFound(string allocationId) =>
+        new(HttpStatusCode.BadRequest, "InvalidAllocationID.NotFound", $"The allocation ID '{allocationId}' does not exist");
+
+    public static Ec2Error InvalidAssociationIdNotFound(string associationId) =>
+        new(HttpStatusCode.BadRequest, "InvalidAssociationID.NotFound", $"The association ID '{associationId}' does not exist");
+
+    public static Ec2Error InvalidNetworkInterfaceIdNotFound(string networkInterfaceId) =>
+        new(HttpStatusCode.BadRequest, "InvalidNetworkInterfaceID.NotFound", $"The networkInterface ID '{networkInterfaceId}' does not exist");
+
+    public static Ec2Error InvalidAddressNotFound(string address) =>
+        new(HttpStatusCode.BadRequest, "InvalidAddress.NotFound", $"Address '{address}' not found.");
+
+    public static Ec2Error InUse(string publicIp) =>
+        new(HttpStatusCode.BadRequest, "InvalidIPAddress.InUse", $"Address {publicIp} is in use.");
+
+    public static Ec2Error PtrSet(string allocationId) =>
+        new(HttpStatusCode.BadRequest, "InvalidAddress.PtrSet", $"The address '{allocationId}' has a PTR record set. Reset the reverse DNS record before releasing it.");
+
+    public static Ec2Error Locked(string allocationId) =>
+        new(HttpStatusCode.BadRequest, "InvalidAddress.Locked", $"The address '{allocationId}' is locked.");
+
+    public static Ec2Error AddressLimitExceeded() =>
+        new(HttpStatusCode.BadRequest, "AddressLimitExceeded", "The maximum number of addresses has been reached.");
+
+    public static Ec2Error InvalidParameterValue(string message) =>
+        new(HttpStatusCode.BadRequest, "InvalidParameterValue", message);
+}

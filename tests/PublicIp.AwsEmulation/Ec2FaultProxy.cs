@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
+
+namespace PublicIp.AwsEmulation;
+
+/// <summary>
+/// An HTTP server in front of moto that enforces the EC2 rules moto skips (<see cref="Ec2ProxyRules"/>)
+/// and answers scripted faults with EC2's own error XML. The provider binary under test is pointed at
+/// <see cref="Endpoint"/> and cannot tell it from EC2 for the calls it makes.
+/// </summary>
+public sealed class Ec2FaultProxy : IAsyncDisposable
+{
+    // Headers that describe one hop, or that HttpClient computes itself, must not be copied across.
+    private static readonly HashSet<string> HopHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer", "Host", "Content-Length",
+    };
+
+    // The calls that name an AllocationId and that AWS refuses once the address is someone else's.
+    private static readonly string[] ForeignAccountActions = ["ReleaseAddress", "DescribeAddresses", "AssociateAddress"];
+
+    private readonly WebApplication _app;
+    private readonly HttpClient _moto;
+    private readonly Uri _motoEndpoint;
+    private readonly List<InjectedFault> _faults = [];
+    private readonly ConcurrentDictionary<string, Amazon.EC2.AmazonEC2Client> _motoClients = new(StringComparer.Ordinal);
+    private readonly AwsRules _rules;
+
+    private Ec2FaultProxy(WebApplication app, Uri motoEndpoint, Ec2ProxyRules rules)
+    {
+        _app = app;
+        _motoEndpoint = motoEndpoint;
+        _moto = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })
+        {
+            BaseAddress = motoEndpoint,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        Rules = rules;
+        _rules = new AwsRules(this);
+    }
+
+    /// <summary>http://127.0.0.1:PORT — give this to the SDK or the provider as the EC2 endpoint.</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    public Ec2ProxyRules Rules { get; set; }
+
+    public RequestJournal Journal { get; } = new();
+
+    /// <summary>Starts a proxy on a free loopback port, forwarding to <paramref name="motoEndpoint"/>.</summary>
+    public static async Task<Ec2FaultProxy> StartAsync(Uri motoEndpoint, Ec2ProxyRules? rules = null, CancellationToken cancellationToken = default)
+    {
+        // The empty builder reads no appsettings and watches no files: many proxies per test run stay cheap.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var proxy = new Ec2FaultProxy(app, motoEndpoint, rules ?? Ec2ProxyRules.AllOn);
+        app.Run(proxy.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        proxy.Endpoint = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        return proxy;
+    }
+
+    /// <summary>Installs a fault. Faults are tried in installation order; the first that fires answers.</summary>
+    public InjectedFault Inject(Fault fault)
+    {
+        var injected = new InjectedFault(fault);
+        lock (_faults)
+        {
+            _faults.Add(injected);
+        }
+        return injected;
+    }
+
+    public void ClearFaults()
+    {
+        lock (_faults)
+        {
+            _faults.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Releases the address in moto, then makes EC2 answer as it does once another account has
+    /// allocated the same address: AuthFailure "does not belong to you" for ReleaseAddress,
+    /// DescribeAddresses and AssociateAddress naming this AllocationId.
+    /// </summary>
+    public async Task<IReadOnlyList<InjectedFault>> ReleaseToAnotherAccountAsync(string allocationId, string region = Ec2TestClient.DefaultRegion, CancellationToken cancellationToken = default)
+    {
+        await MotoClient(region).ReleaseAddressAsync(new Amazon.EC2.Model.ReleaseAddressRequest { AllocationId = allocationId }, cancellationToken);
+        var error = Ec2Error.AuthFailureNotYours(allocationId);
+        return [.. ForeignAccountActions.Select(action => Inject(Fault.Error(action, error).ForAllocationId(allocationId).Always()))];
+    }
+
+    /// <summary>
+    /// The address is held by a NAT gateway or load balancer that is still letting go: ReleaseAddress
+    /// answers AuthFailure "You do not have permission..." for <paramref name="attempts"/> calls, then forwards.
+    /// </summary>
+    public InjectedFault HoldByManagedService(string allocationId, int attempts) =>
+        Inject(Fault.Error("ReleaseAddress", Ec2Error.AuthFailureNoPermission()).ForAllocationId(allocationId).FiresTimes(attempts));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _moto.Dispose();
+        foreach (var client in _motoClients.Values)
+        {
+            client.Dispose();
+        }
+    }
+
+    /// <summary>A client that talks to moto directly, bypassing rules and faults; the rules use it to look up state.</summary>
+    internal Amazon.EC2.AmazonEC2Client MotoClient(string region) =>
+        _motoClients.GetOrAdd(region, r => Ec2TestClient.Create(_motoEndpoint, r));
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var cancellationToken = context.RequestAborted;
+        var body = await ReadBodyAsync(context.Request, cancellationToken);
+        var request = ParseEc2Request(context.Request, body);
+        if (request is null)
+        {
+            // Not an EC2 Query call (e.g. /moto-api/reset): pass through untouched and unrecorded.
+            await CopyToClientAsync(context, await ForwardAsync(context.Request, body, cancellationToken), cancellationToken);
+            return;
+        }
+
+        foreach (var fault in SnapshotFaults())
+        {
+            if (!fault.TryFire(request))
+            {
+                continue;
+            }
+            switch (fault.Fault.Effect)
+            {
+                case AddLatency latency:
+                    await Task.Delay(latency.Delay, cancellationToken);
+                    continue;
+                case ReplyWithError reply:
+                    await ReplyErrorAsync(context, request, reply.Error, Ec2Outcome.Fault, cancellationToken);
+                    return;
+                case ForwardThenError after:
+                    using (await ForwardAsync(context.Request, body, cancellationToken))
+                    {
+                        await ReplyErrorAsync(context, request, after.Error, Ec2Outcome.Fault, cancellationToken);
+                    }
+                    return;
+                default:
+                    throw new InvalidOperationException($"Unknown fault effect {fault.Fault.Effect.GetType().Name}");
+            }
+        }
+
+        var rules = Rules;
+        var ruleError = request.DryRun ? null : await _rules.CheckAsync(request, rules, cancellationToken);
+        if (ruleError is not null)
+        {
+            await ReplyErrorAsync(context, request, ruleError, Ec2Outcome.Rule, cancellationToken);
+            return;
+        }
+
+        var forwardedBody = rules.ImplicitReassociationWhenFlagOmitted && request.Action == "AssociateAddress" && !request.Has("AllowReassociation")
+            ? Concat(body, "&AllowReassociation=true")
+            : body;
+        using var response = await ForwardAsync(context.Request, forwardedBody, cancellationToken);
+        var responseBody = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            responseBody = _rules.AfterSuccess(request, rules, responseBody);
+        }
+        Journal.Record(request, Ec2Outcome.Forwarded, response.StatusCode, response.IsSuccessStatusCode ? null : ErrorCodeOf(responseBody));
+        await WriteResponseAsync(context, response, responseBody, cancellationToken);
+    }
+
+    private InjectedFault[] SnapshotFaults()
+    {
+        lock (_faults)
+        {
+            return [.. _faults];
+        }
+    }
+
+    private async Task ReplyErrorAsync(HttpContext context, Ec2Request request, Ec2Error error, Ec2Outcome outcome, CancellationToken cancellationToken)
+    {
+        Journal.Record(request, outcome, error.Status, error.Code);
+        var requestId = Guid.NewGuid();
+        context.Response.StatusCode = (int)error.Status;
+        context.Response.ContentType = "text/xml";
+        context.Response.Headers["x-amzn-RequestId"] = requestId.ToString();
+        await context.Response.WriteAsync(error.ToXml(requestId), Encoding.UTF8, cancellationToken);
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    /// <summary>EC2 Query calls carry Action in a form body (SDKs) or the query string (curl, presigned).</summary>
+    private static Ec2Request? ParseEc2Request(HttpRequest request, byte[] body)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in request.Query)
+        {
+            parameters[key] = value.ToString();
+        }
+        var isForm = request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) ?? false;
+        if (isForm && body.Length > 0)
+        {
+            foreach (var (key, value) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)))
+            {
+                parameters[key] = value.ToString();
+            }
+        }
+        if (!parameters.TryGetValue("Action", out var action) || string.IsNullOrEmpty(action))
+        {
+            return null;
+        }
+        var region = Ec2Request.RegionFromAuthorization(request.Headers.Authorization.ToString(), Ec2TestClient.DefaultRegion);
+        return new Ec2Request(action, parameters, region);
+    }
+
+    private async Task<HttpResponseMessage> ForwardAsync(HttpRequest incoming, byte[] body, CancellationToken cancellationToken)
+    {
+        using var outgoing = new HttpRequestMessage(new HttpMethod(incoming.Method), new Uri(incoming.Path + incoming.QueryString, UriKind.Relative))
+        {
+            Content = new ByteArrayContent(body),
+        };
+        foreach (var (name, values) in incoming.Headers)
+        {
+            if (HopHeaders.Contains(name))
+            {
+                continue;
+            }
+            // Moto routes on the Authorization header's credential scope, so it must survive the hop.
+            if (!outgoing.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                outgoing.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+        return await _moto.SendAsync(outgoing, HttpCompletionOption.ResponseContentRead, cancellationToken);
+    }
+
+    private static async Task CopyToClientAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            await WriteResponseAsync(context, response, body, cancellationToken);
+        }
+    }
+
+    private static async Task WriteResponseAsync(HttpContext context, HttpResponseMessage response, byte[] body, CancellationToken cancellationToken)
+    {
+        context.Response.StatusCode = (int)response.StatusCode;
+        foreach (var header in response.Headers.Concat(response.Content.Headers))
+        {
+            if (!HopHeaders.Contains(header.Key))
+            {
+                context.Response.Headers[header.Key] = new StringValues([.. header.Value]);
+            }
+        }
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, cancellationToken);
+    }
+
+    private static byte[] Concat(byte[] body, string suffix) => [.. body, .. Encoding.UTF8.GetBytes(suffix)];
+
+    private static string? ErrorCodeOf(byte[] body)
+    {
+        try
+        {
+            var document = XDocument.Parse(Encoding.UTF8.GetString(body));
+            return document.Descendants().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value;
+        }
+        catch (System.Xml.XmlException)
+        {
+            // Moto answers unimplemented filters with an HTML page; there is no code to report.
+            return null;
+        }
+    }
+}
