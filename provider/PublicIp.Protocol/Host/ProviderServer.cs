@@ -1,0 +1,79 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace PublicIp.Protocol.Host;
+
+/// <summary>
+/// Runs a provider as a Pulumi plugin: gRPC on 127.0.0.1 (a free port), the port as the first stdout
+/// line, logs on stderr, clean exit on SIGINT/SIGTERM with in-flight work cancelled.
+/// </summary>
+public static class ProviderServer
+{
+    private const int MaxMessageBytes = 400 * 1024 * 1024;
+
+    public static async Task<int> RunAsync(string[] args, Func<IProvider> createProvider)
+    {
+        LaunchArguments launch;
+        try
+        {
+            launch = LaunchArguments.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"pulumi-resource plugin: {e.Message}");
+            return 2;
+        }
+
+        // Keep the engine's project directory (our cwd) out of it: no appsettings, no ASPNETCORE_ surprises.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(4));
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
+        });
+
+        var engine = new EngineConnection();
+        var lifetime = new ProviderLifetime();
+        var provider = createProvider();
+        builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(lifetime);
+        builder.Services.AddSingleton(provider);
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = MaxMessageBytes;
+            o.MaxSendMessageSize = MaxMessageBytes;
+        });
+
+        if (launch.EngineAddress is not null)
+        {
+            engine.Attach(launch.EngineAddress);
+        }
+
+        await using var app = builder.Build();
+        app.MapGrpcService<ResourceProviderService>();
+        app.Lifetime.ApplicationStopping.Register(lifetime.CancelAll);
+        await app.StartAsync();
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        // Write, not WriteLine: the engine wants "PORT\n" and WriteLine would add \r on Windows.
+        await Console.Out.WriteAsync(port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        await Console.Out.FlushAsync();
+
+        await app.WaitForShutdownAsync();
+        lifetime.Dispose();
+        engine.Dispose();
+        return 0;
+    }
+}

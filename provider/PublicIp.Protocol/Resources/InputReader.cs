@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using PublicIp.Protocol.Values;
+
+namespace PublicIp.Protocol.Resources;
+
+/// <summary>
+/// Reads typed values out of a property bag and records, per property, every problem as a CheckFailure
+/// naming that property. Unknown values (preview) read as null and are listed in <see cref="Unknowns"/>;
+/// secrets and output values are unwrapped (secretness is carried generically by the protocol layer).
+/// </summary>
+public sealed class InputReader(PropertyMap properties)
+{
+    private readonly List<CheckFailure> _failures = [];
+    private readonly HashSet<string> _unknowns = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public PropertyMap Properties { get; } = properties;
+    public IReadOnlyList<CheckFailure> Failures => _failures;
+    public IReadOnlySet<string> Unknowns => _unknowns;
+
+    public void Fail(string property, string reason) => _failures.Add(new CheckFailure(property, reason));
+
+    public bool IsUnknown(string name) => _unknowns.Contains(name);
+
+    public bool IsSet(string name) => Raw(name) is not null;
+
+    /// <summary>Properties that no reader asked for: a typo in a program should not pass silently.</summary>
+    public IEnumerable<string> UnreadProperties => Properties.Keys.Where(k => !_read.Contains(k) && !k.StartsWith("__", StringComparison.Ordinal));
+
+    private PropertyValue? Raw(string name)
+    {
+        _read.Add(name);
+        var v = Properties.Get(name);
+        while (true)
+        {
+            switch (v)
+            {
+                case SecretValue s: v = s.Value; continue;
+                case OutputValue { Value: null }: _unknowns.Add(name); return null;
+                case OutputValue o: v = o.Value; continue;
+                case UnknownValue: _unknowns.Add(name); return null;
+                case NullValue: return null;
+                default: return v;
+            }
+        }
+    }
+
+    public string? String(string name, bool required = false, IReadOnlyCollection<string>? allowed = null)
+    {
+        var v = Raw(name);
+        switch (v)
+        {
+            case null when required && !_unknowns.Contains(name):
+                Fail(name, $"'{name}' is required");
+                return null;
+            case null:
+                return null;
+            case StringValue { Value: var s }:
+                if (required && s.Length == 0)
+                {
+                    Fail(name, $"'{name}' must not be empty");
+                    return null;
+                }
+                if (allowed is not null && !allowed.Contains(s, StringComparer.Ordinal))
+                {
+                    Fail(name, $"'{name}' must be one of {string.Join(", ", allowed.Select(a => "\"" + a + "\""))}, not \"{s}\"");
+                    return null;
+                }
+                return s;
+            default:
+                Fail(name, $"'{name}' must be a string, not {PropertyCodec.Describe(v)}");
+                return null;
+        }
+    }
+
+    public bool? Bool(string name)
+    {
+        switch (Raw(name))
+        {
+            case null: return null;
+            case BoolValue b: return b.Value;
+            // YAML programs and config arrive as strings: accept the two spellings a person means.
+            case StringValue { Value: "true" }: return true;
+            case StringValue { Value: "false" }: return false;
+            case var v:
+                Fail(name, $"'{name}' must be a boolean, not {PropertyCodec.Describe(v)}");
+                return null;
+        }
+    }
+
+    public int? Integer(string name, int min = int.MinValue, int max = int.MaxValue)
+    {
+        var v = Raw(name);
+        double? d = v switch
+        {
+            null => null,
+            NumberValue n => n.Value,
+            StringValue s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) => p,
+            _ => double.NaN,
+        };
+        if (d is null)
+        {
+            return null;
+        }
+        if (double.IsNaN(d.Value) || d.Value != Math.Floor(d.Value) || d.Value < min || d.Value > max)
+        {
+            Fail(name, $"'{name}' must be a whole number between {min} and {max}, not {PropertyCodec.Describe(v!)}");
+            return null;
+        }
+        return (int)d.Value;
+    }
+
+    public ImmutableSortedDictionary<string, string>? StringMap(string name)
+    {
+        switch (Raw(name))
+        {
+            case null: return null;
+            case ObjectValue o:
+                var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+                foreach (var (k, item) in o.Properties)
+                {
+                    var inner = item is SecretValue s ? s.Value : item;
+                    switch (inner)
+                    {
+                        case StringValue sv: builder[k] = sv.Value; break;
+                        case UnknownValue or OutputValue { Value: null }: _unknowns.Add(name); break;
+                        default: Fail($"{name}.{k}", $"'{name}.{k}' must be a string, not {PropertyCodec.Describe(inner)}"); break;
+                    }
+                }
+                return builder.ToImmutable();
+            case var v:
+                Fail(name, $"'{name}' must be a map of strings, not {PropertyCodec.Describe(v)}");
+                return null;
+        }
+    }
+
+    /// <summary>At most one of the named properties may be set.</summary>
+    public void AtMostOneOf(params string[] names)
+    {
+        var set = names.Where(n => Properties.Get(n) is { IsNull: false }).ToArray();
+        if (set.Length > 1)
+        {
+            Fail(set[1], $"'{set[0]}' and '{set[1]}' cannot both be set; choose one");
+        }
+    }
+}

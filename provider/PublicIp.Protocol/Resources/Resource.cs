@@ -1,0 +1,118 @@
+using PublicIp.Protocol.Values;
+
+namespace PublicIp.Protocol.Resources;
+
+/// <summary>What the protocol layer dispatches to for one resource token.</summary>
+public interface IResourceType
+{
+    string Token { get; }
+
+    /// <summary>Top-level output names from the schema; in a preview, any the resource cannot compute stay unknown.</summary>
+    IReadOnlyList<string> OutputProperties { get; }
+
+    Task<CheckResult> CheckAsync(ResourceCall call, PropertyMap olds, PropertyMap news);
+    Task<DiffResult> DiffAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news, IReadOnlyCollection<string> ignoreChanges);
+    Task<CreateResult> CreateAsync(ResourceCall call, PropertyMap inputs);
+    Task<ReadResult> ReadAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs);
+    Task<PropertyMap> UpdateAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news);
+    Task DeleteAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs);
+}
+
+/// <summary>A live resource as Read found it: its state, and the inputs that would reproduce it (for import).</summary>
+public sealed record Observed<TArgs, TState>(string Id, TState State, TArgs Inputs);
+
+/// <summary>
+/// A resource in one file: its args (what the program says), its state (what the cloud says) and its
+/// lifecycle. Subclasses never see a Struct, a sentinel or a gRPC status.
+/// </summary>
+public abstract class Resource<TArgs, TState> : IResourceType
+    where TArgs : class
+    where TState : class
+{
+    public abstract string Token { get; }
+    public abstract IReadOnlyList<string> OutputProperties { get; }
+
+    /// <summary>Input properties whose change can only be applied by replacing the resource.</summary>
+    protected abstract IReadOnlySet<string> ReplaceOnChanges { get; }
+
+    /// <summary>Validates and types the inputs; every problem goes to <paramref name="reader"/> naming its property.</summary>
+    protected abstract TArgs ReadArgs(InputReader reader);
+
+    /// <summary>Inputs as they should be stored: the program's own representation plus any defaults.</summary>
+    protected virtual PropertyMap WithDefaults(PropertyMap news, TArgs args) => news;
+
+    /// <summary>Extra checks that need the cloud or the preview flag (warnings, DryRun); default: none.</summary>
+    protected virtual Task CheckWithCloudAsync(ResourceCall call, TArgs args, InputReader reader) => Task.CompletedTask;
+
+    protected abstract TArgs ArgsFromInputs(PropertyMap inputs);
+    protected abstract TState ReadState(PropertyMap outputs);
+    protected abstract PropertyMap WriteState(TState state);
+    protected abstract PropertyMap WriteArgs(TArgs args);
+
+    protected abstract Task<(string Id, TState State)> CreateAsync(ResourceCall call, TArgs args);
+
+    /// <summary>The outputs a preview can promise; the protocol layer marks the rest unknown.</summary>
+    protected virtual Task<PropertyMap> PreviewCreateAsync(ResourceCall call, TArgs args, PropertyMap inputs) => Task.FromResult(inputs);
+
+    protected abstract Task<Observed<TArgs, TState>?> ReadAsync(ResourceCall call, string id, TState? oldState, TArgs? oldArgs);
+    protected abstract Task<TState> UpdateAsync(ResourceCall call, string id, TState oldState, TArgs oldArgs, TArgs newArgs);
+    protected virtual Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, TState oldState, TArgs oldArgs, TArgs newArgs, PropertyMap news) =>
+        Task.FromResult(news);
+    protected abstract Task DeleteAsync(ResourceCall call, string id, TState state, TArgs? oldArgs);
+
+    /// <summary>Reports a created resource that could not be finished, so the engine keeps it in state.</summary>
+    protected ResourceInitFailedException InitFailed(string id, TState state, string reason, Exception? inner = null) =>
+        new(id, WriteState(state), [reason], inner);
+
+    async Task<CheckResult> IResourceType.CheckAsync(ResourceCall call, PropertyMap olds, PropertyMap news)
+    {
+        var reader = new InputReader(news);
+        var args = ReadArgs(reader);
+        foreach (var unread in reader.UnreadProperties.ToList())
+        {
+            reader.Fail(unread, $"'{unread}' is not a property of {Token}");
+        }
+        if (reader.Failures.Count == 0)
+        {
+            await CheckWithCloudAsync(call, args, reader);
+        }
+        return new CheckResult(reader.Failures.Count == 0 ? WithDefaults(news, args) : news, reader.Failures);
+    }
+
+    Task<DiffResult> IResourceType.DiffAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news, IReadOnlyCollection<string> ignoreChanges) =>
+        Task.FromResult(InputDiff.Compute(oldInputs.Count > 0 ? oldInputs : oldOutputs, news, ReplaceOnChanges, ignoreChanges));
+
+    async Task<CreateResult> IResourceType.CreateAsync(ResourceCall call, PropertyMap inputs)
+    {
+        var args = ArgsFromInputs(inputs);
+        if (call.Preview)
+        {
+            return new CreateResult("", await PreviewCreateAsync(call, args, inputs));
+        }
+        var (id, state) = await CreateAsync(call, args);
+        return new CreateResult(id, WriteState(state));
+    }
+
+    async Task<ReadResult> IResourceType.ReadAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs)
+    {
+        var oldState = oldOutputs.Count > 0 ? ReadState(oldOutputs) : null;
+        var oldArgs = oldInputs.Count > 0 ? ArgsFromInputs(oldInputs) : null;
+        var observed = await ReadAsync(call, id, oldState, oldArgs);
+        return observed is null
+            ? ReadResult.Gone
+            : new ReadResult(observed.Id, WriteState(observed.State), WriteArgs(observed.Inputs));
+    }
+
+    async Task<PropertyMap> IResourceType.UpdateAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news)
+    {
+        var oldState = ReadState(oldOutputs);
+        var oldArgs = ArgsFromInputs(oldInputs.Count > 0 ? oldInputs : oldOutputs);
+        var newArgs = ArgsFromInputs(news);
+        return call.Preview
+            ? await PreviewUpdateAsync(call, id, oldState, oldArgs, newArgs, news)
+            : WriteState(await UpdateAsync(call, id, oldState, oldArgs, newArgs));
+    }
+
+    Task IResourceType.DeleteAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs) =>
+        DeleteAsync(call, id, ReadState(oldOutputs), oldInputs.Count > 0 ? ArgsFromInputs(oldInputs) : null);
+}
