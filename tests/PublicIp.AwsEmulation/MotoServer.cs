@@ -35,9 +35,16 @@ public sealed class MotoServer : IAsyncDisposable
     /// <summary>The last lines moto wrote to stdout/stderr, for failure messages.</summary>
     public string OutputTail => _output.Snapshot();
 
-    public static async Task<MotoServer> StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>The moto_server process id, so tests can check that dispose left nothing behind.</summary>
+    public int ProcessId => _process.Id;
+
+    public static Task<MotoServer> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(Environment.GetEnvironmentVariable("PATH") ?? string.Empty, cancellationToken);
+
+    /// <summary>Searches <paramref name="searchPath"/> instead of PATH, so a test can show the missing-moto message without touching process-wide state.</summary>
+    internal static async Task<MotoServer> StartAsync(string searchPath, CancellationToken cancellationToken)
     {
-        var executable = FindOnPath("moto_server") ?? throw new InvalidOperationException(
+        var executable = FindOnPath("moto_server", searchPath) ?? throw new InvalidOperationException(
             "moto_server was not found on PATH. Install it with: pip install 'moto[server]'");
 
         // The free port is only free until someone else takes it, so a lost race gets a new port.
@@ -173,13 +180,10 @@ public sealed class MotoServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string? FindOnPath(string name)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
-        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+    private static string? FindOnPath(string name, string searchPath) =>
+        searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
-    }
 
     /// <summary>Bounded, thread-safe ring of output lines (stdout and stderr arrive on pool threads).</summary>
     private sealed class OutputRing(int capacity)
