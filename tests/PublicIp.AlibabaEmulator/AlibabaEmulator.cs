@@ -1,0 +1,301 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PublicIp.Alibaba.Signing;
+
+namespace PublicIp.AlibabaEmulator;
+
+/// <summary>
+/// A stateful stand-in for the ECS and VPC RPC endpoints on a free loopback port. It checks every request's signature
+/// (ACS3 and v1) the way Alibaba does, keeps instances and EIPs, and can be told to fail on purpose.
+/// </summary>
+public sealed class AlibabaEmulator : IAsyncDisposable
+{
+    private static readonly HashSet<string> CommonV1Parameters = new(StringComparer.Ordinal)
+    {
+        "Action", "Version", "Format", "AccessKeyId", "SignatureMethod", "SignatureVersion", "SignatureNonce", "Timestamp", "SecurityToken", "Signature",
+    };
+
+    private readonly WebApplication _app;
+    private readonly AlibabaEmulatorOptions _options;
+    private readonly ConcurrentDictionary<string, byte> _usedNonces = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<EmulatorRequest> _log = new();
+    private readonly Lock _faultGate = new();
+    private readonly List<Fault> _faults = [];
+
+    private AlibabaEmulator(WebApplication app, AlibabaEmulatorOptions options)
+    {
+        _app = app;
+        _options = options;
+        World = new EmulatorWorld(options);
+    }
+
+    /// <summary>The instances and EIPs; seed and inspect them from tests.</summary>
+    public EmulatorWorld World { get; }
+
+    /// <summary>http://127.0.0.1:PORT</summary>
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>127.0.0.1:PORT, the form the official SDKs take as `endpoint`.</summary>
+    public string HostAndPort => Endpoint.Authority;
+
+    public IReadOnlyList<EmulatorRequest> Requests => _log.ToArray();
+
+    public static async Task<AlibabaEmulator> StartAsync(AlibabaEmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new AlibabaEmulatorOptions();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var emulator = new AlibabaEmulator(app, options);
+        app.Run(emulator.HandleAsync);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        emulator.Endpoint = new Uri(address.Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        return emulator;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    // ---- fault injection -------------------------------------------------------------------------------------------
+
+    /// <summary>The next <paramref name="count"/> calls of <paramref name="action"/> (null: any) get Throttling.User with x-acs-retry-after.</summary>
+    public void ThrottleNext(string? action, int count, int retryAfterMs = 100) =>
+        AddFault(action, count, new EmulatorErrorException(400, "Throttling.User", "Request was denied due to user flow control.", retryAfterMs));
+
+    /// <summary>The next calls answer 503 ServiceUnavailable.</summary>
+    public void ServiceUnavailableNext(string? action, int count) =>
+        AddFault(action, count, new EmulatorErrorException(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."));
+
+    /// <summary>The next calls answer with this exact error.</summary>
+    public void FailNext(string? action, string code, int status = 400, string? message = null, int count = 1) =>
+        AddFault(action, count, new EmulatorErrorException(status, code, message ?? $"Injected {code}."));
+
+    /// <summary>The next calls are held this long (real time) before being processed, for timeout and cancellation tests.</summary>
+    public void DelayNext(string? action, int count, TimeSpan delay)
+    {
+        lock (_faultGate)
+        {
+            _faults.Add(new Fault(action, count, null, delay));
+        }
+    }
+
+    private void AddFault(string? action, int count, EmulatorErrorException error)
+    {
+        lock (_faultGate)
+        {
+            _faults.Add(new Fault(action, count, error, null));
+        }
+    }
+
+    private Fault? TakeFault(string action)
+    {
+        lock (_faultGate)
+        {
+            var fault = _faults.FirstOrDefault(f => f.Remaining > 0 && (f.Action is null || f.Action == action));
+            if (fault is null)
+            {
+                return null;
+            }
+            fault.Remaining--;
+            return fault;
+        }
+    }
+
+    private sealed class Fault(string? action, int remaining, EmulatorErrorException? error, TimeSpan? delay)
+    {
+        public string? Action { get; } = action;
+        public int Remaining { get; set; } = remaining;
+        public EmulatorErrorException? Error { get; } = error;
+        public TimeSpan? Delay { get; } = delay;
+    }
+
+    // ---- request pipeline ------------------------------------------------------------------------------------------
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var bodyBytes = await ReadBodyAsync(request, context.RequestAborted);
+        var query = request.Query.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal);
+        var all = new Dictionary<string, string>(query, StringComparer.Ordinal);
+        if (request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // tea-rpc and pop-core POST put parameters in the body; the signature covers query and body merged.
+            foreach (var (key, value) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(bodyBytes)))
+            {
+                all[key] = value.ToString();
+            }
+        }
+        var isV3 = request.Headers.Authorization.ToString().StartsWith(Acs3Signer.Algorithm, StringComparison.Ordinal);
+        var action = isV3 ? request.Headers["x-acs-action"].ToString() : all.GetValueOrDefault("Action");
+        var version = isV3 ? request.Headers["x-acs-version"].ToString() : all.GetValueOrDefault("Version");
+        var apiParameters = isV3 ? all : all.Where(p => !CommonV1Parameters.Contains(p.Key)).ToDictionary(StringComparer.Ordinal);
+        var requestId = Guid.NewGuid().ToString("D").ToUpperInvariant();
+        var product = version == "2016-04-28" ? "Vpc" : "Ecs";
+        string? accessKeyId = null;
+        string? nonce = null;
+        try
+        {
+            (accessKeyId, nonce) = isV3 ? VerifyAcs3(request, query, bodyBytes) : VerifyV1(request.Method, all);
+            if (string.IsNullOrEmpty(action))
+            {
+                throw new EmulatorErrorException(400, "MissingParameter", "The input parameter \"Action\" that is mandatory for processing this request is not supplied.");
+            }
+            if (TakeFault(action) is { } fault)
+            {
+                if (fault.Delay is { } delay)
+                {
+                    await Task.Delay(delay, context.RequestAborted);
+                }
+                if (fault.Error is { } injected)
+                {
+                    throw injected;
+                }
+            }
+            var result = World.Handle(version ?? "", action, apiParameters);
+            result["RequestId"] = requestId;
+            Log(action, apiParameters, isV3, request.Method, accessKeyId, nonce, 200, null);
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json;charset=utf-8";
+            await context.Response.WriteAsync(result.ToJsonString(), context.RequestAborted);
+        }
+        catch (EmulatorErrorException e)
+        {
+            Log(action, apiParameters, isV3, request.Method, accessKeyId, nonce, e.Status, e.Code);
+            var body = new JsonObject
+            {
+                ["RequestId"] = requestId,
+                ["HostId"] = product == "Vpc" ? "vpc.aliyuncs.com" : "ecs.aliyuncs.com",
+                ["Code"] = e.Code,
+                ["Message"] = e.Message,
+                ["Recommend"] = $"https://api.aliyun.com/troubleshoot?q={e.Code}&product={product}&requestId={requestId}",
+            };
+            context.Response.StatusCode = e.Status;
+            context.Response.ContentType = "application/json;charset=utf-8";
+            if (e.RetryAfterMs is { } ms)
+            {
+                context.Response.Headers["x-acs-retry-after"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            Log(action, apiParameters, isV3, request.Method, accessKeyId, nonce, 499, "ClientClosedRequest");
+        }
+    }
+
+    private void Log(string? action, Dictionary<string, string> parameters, bool isV3, string method, string? accessKeyId, string? nonce, int status, string? code) =>
+        _log.Enqueue(new EmulatorRequest(action, parameters, isV3 ? EmulatorSignatureVersion.Acs3HmacSha256 : EmulatorSignatureVersion.RpcV1,
+            method, accessKeyId, nonce, status, code));
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    // ---- signature verification ------------------------------------------------------------------------------------
+
+    private (string AccessKeyId, string Nonce) VerifyAcs3(HttpRequest request, Dictionary<string, string> query, byte[] body)
+    {
+        var auth = Acs3Signer.ParseAuthorization(request.Headers.Authorization.ToString())
+            ?? throw new EmulatorErrorException(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.");
+        var credential = FindCredential(auth.Credential);
+        foreach (var required in new[] { "host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256" })
+        {
+            if (!auth.SignedHeaders.Contains(required))
+            {
+                throw new EmulatorErrorException(400, "IncompleteSignature", $"The request signature does not conform to Aliyun standards: {required} is not signed.");
+            }
+        }
+        CheckTimestamp(request.Headers["x-acs-date"].ToString());
+        var contentHash = request.Headers["x-acs-content-sha256"].ToString();
+        var signedHeaders = auth.SignedHeaders
+            .Select(name => new KeyValuePair<string, string>(name, request.Headers[name].ToString()))
+            .ToList();
+        var expected = Acs3Signer.Sign(request.Method, request.Path.HasValue ? request.Path.Value! : "/", query, signedHeaders, contentHash, credential.AccessKeySecret);
+        // The header only claims the body's hash; a body changed in flight must not pass with the old claim.
+        if (!AcsEncoding.FixedTimeEquals(expected.Signature, auth.Signature) || contentHash != AcsEncoding.Sha256Hex(body))
+        {
+            throw SignatureDoesNotMatch();
+        }
+        CheckSecurityToken(credential, auth.SignedHeaders.Contains("x-acs-security-token") ? request.Headers["x-acs-security-token"].ToString() : null);
+        var nonce = request.Headers["x-acs-signature-nonce"].ToString();
+        UseNonce(nonce);
+        return (credential.AccessKeyId, nonce);
+    }
+
+    private (string AccessKeyId, string Nonce) VerifyV1(string method, Dictionary<string, string> all)
+    {
+        if (!all.TryGetValue("Signature", out var signature))
+        {
+            throw new EmulatorErrorException(400, "MissingSignature", "The input parameter \"Signature\" that is mandatory for processing this request is not supplied.");
+        }
+        var credential = FindCredential(all.GetValueOrDefault("AccessKeyId") ?? "");
+        if (all.GetValueOrDefault("SignatureMethod") != RpcV1Signer.SignatureMethod)
+        {
+            throw new EmulatorErrorException(400, "InvalidSignatureMethod", "Specified signature method is not valid.");
+        }
+        CheckTimestamp(all.GetValueOrDefault("Timestamp"));
+        var expected = RpcV1Signer.Sign(method, all, credential.AccessKeySecret);
+        if (!AcsEncoding.FixedTimeEquals(expected.Signature, signature))
+        {
+            throw SignatureDoesNotMatch();
+        }
+        CheckSecurityToken(credential, all.GetValueOrDefault("SecurityToken"));
+        var nonce = all.GetValueOrDefault("SignatureNonce")
+            ?? throw new EmulatorErrorException(400, "MissingSignatureNonce", "The input parameter \"SignatureNonce\" that is mandatory for processing this request is not supplied.");
+        UseNonce(nonce);
+        return (credential.AccessKeyId, nonce);
+    }
+
+    private static EmulatorErrorException SignatureDoesNotMatch() =>
+        new(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.");
+
+    private EmulatorCredential FindCredential(string accessKeyId) =>
+        _options.Credentials.FirstOrDefault(c => c.AccessKeyId == accessKeyId)
+        ?? throw new EmulatorErrorException(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+
+    private void CheckTimestamp(string? value)
+    {
+        if (!AcsEncoding.TryParseTimestamp(value, out var timestamp))
+        {
+            throw new EmulatorErrorException(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.");
+        }
+        if ((timestamp - _options.Clock.GetUtcNow()).Duration() > _options.MaxClockSkew)
+        {
+            throw new EmulatorErrorException(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.");
+        }
+    }
+
+    private static void CheckSecurityToken(EmulatorCredential credential, string? token)
+    {
+        if (credential.SecurityToken != token)
+        {
+            throw new EmulatorErrorException(400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified security token does not match the access key.");
+        }
+    }
+
+    private void UseNonce(string nonce)
+    {
+        if (!_usedNonces.TryAdd(nonce, 0))
+        {
+            throw new EmulatorErrorException(400, "SignatureNonceUsed", "Specified signature nonce was used already.");
+        }
+    }
+}
