@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security;
 
 namespace PublicIp.AwsEmulation;
 
@@ -14,7 +13,12 @@ public sealed record Ec2Error(HttpStatusCode Status, string Code, string Message
     /// </summary>
     public string ToXml(Guid requestId) =>
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
-        $"<Response><Errors><Error><Code>{SecurityElement.Escape(Code)}</Code><Message>{SecurityElement.Escape(Message)}</Message></Error></Errors><RequestID>{requestId}</RequestID></Response>";
+        $"<Response><Errors><Error><Code>{EscapeText(Code)}</Code><Message>{EscapeText(Message)}</Message></Error></Errors><RequestID>{requestId}</RequestID></Response>";
+
+    // Element text needs only &, < and > escaped; AWS leaves quotes and apostrophes as they are,
+    // and messages such as "The allocation ID 'x' ..." must reach the SDK unchanged.
+    private static string EscapeText(string text) =>
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
     /// <summary>Bad or unknown credentials. AWS answers 401.</summary>
     public static Ec2Error AuthFailure(string message = "AWS was not able to validate the provided access credentials") =>
