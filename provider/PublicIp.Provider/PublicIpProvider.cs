@@ -1,0 +1,76 @@
+using System.Reflection;
+using Grpc.Core;
+using PublicIp.Protocol.Host;
+using PublicIp.Protocol.Resources;
+using PublicIp.Protocol.Values;
+using PublicIp.Provider.Clients;
+using PublicIp.Provider.Clients.Aws;
+using PublicIp.Provider.Configuration;
+using PublicIp.Provider.Resources.Aws;
+
+namespace PublicIp.Provider;
+
+/// <summary>The publicip package: configuration and the resource types, one file each under Resources/.</summary>
+public sealed class PublicIpProvider : IProvider
+{
+    private readonly Func<string, string?> _env;
+    private readonly CloudClients _clients;
+
+    public PublicIpProvider(Func<string, string?> env, IEc2ClientFactory? ec2Factory = null)
+    {
+        _env = env;
+        _clients = new CloudClients(ec2Factory ?? new Ec2ClientFactory());
+        Schema = LoadSchema();
+        IResourceType[] resources =
+        [
+            new ElasticIp(_clients),
+        ];
+        Resources = resources.ToDictionary(r => r.Token, StringComparer.Ordinal);
+    }
+
+    public string Name => "publicip";
+
+    public string Version { get; } =
+        typeof(PublicIpProvider).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public string Schema { get; }
+
+    public IReadOnlyDictionary<string, IResourceType> Resources { get; }
+
+    public IReadOnlySet<string> ConfigReplaceOnChanges => ProviderConfig.ReplaceOnChanges;
+
+    public CheckResult CheckConfig(PropertyMap olds, PropertyMap news)
+    {
+        var (_, failures) = ProviderConfig.Read(news, _env);
+        return new CheckResult(news, failures);
+    }
+
+    public Task ConfigureAsync(PropertyMap args, IResourceLog log, CancellationToken cancellationToken)
+    {
+        var (config, failures) = ProviderConfig.Read(args, _env);
+        if (failures.Count > 0)
+        {
+            throw new ResourceException(StatusCode.InvalidArgument,
+                "invalid publicip configuration: " + string.Join("; ", failures.Select(f => f.Reason)));
+        }
+        _clients.Configure(config);
+        return Task.CompletedTask;
+    }
+
+    public TimeSpan DefaultTimeout(string operation) => operation switch
+    {
+        // Deletes wait for clouds to let go of addresses (NAT gateways, EIP state machines): give them room.
+        "Delete" => TimeSpan.FromMinutes(10),
+        "Create" or "Update" => TimeSpan.FromMinutes(10),
+        "Read" => TimeSpan.FromMinutes(5),
+        _ => TimeSpan.FromMinutes(2),
+    };
+
+    private static string LoadSchema()
+    {
+        using var stream = typeof(PublicIpProvider).Assembly.GetManifestResourceStream("schema.json")
+            ?? throw new InvalidOperationException("schema.json is not embedded in the provider");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
