@@ -1,0 +1,40 @@
+# Two entry points for people: `make demo` (the main job end to end on moto) and `make test`.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+RID ?= linux-x64
+ARTIFACTS := artifacts
+PROVIDER_BIN := $(ARTIFACTS)/provider/pulumi-resource-publicip
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+.PHONY: all provider build test demo bench tools clean
+
+all: provider
+
+## provider: publish the plugin with Native AOT to artifacts/provider/
+provider:
+	$(DOTNET) publish provider/PublicIp.Provider -c Release -r $(RID) -o $(ARTIFACTS)/provider -p:TreatWarningsAsErrors=true
+
+build:
+	$(DOTNET) build PulumiProvider.sln -c Release
+
+## tools: the npm packages the tests drive (Pulumi's generated stubs, ajv, the official Alibaba SDK)
+tools:
+	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/alibaba-sdk && npm ci --no-audit --no-fund --loglevel=error
+
+## test: publish the plugin, install the npm peers, run every test project (moto is started by the tests)
+test: provider tools
+	$(DOTNET) test PulumiProvider.sln -c Release --logger "console;verbosity=normal" --logger "trx" --results-directory $(ARTIFACTS)/test-results
+
+## demo: preview, up, refresh and destroy of examples/yaml against a local moto, through the harness
+demo: provider
+	$(DOTNET) run --project tests/PublicIp.Demo -c Release -- examples/yaml/Pulumi.yaml
+
+## bench: start-to-port time and RSS, AOT against JIT, in one run
+bench: provider
+	$(DOTNET) run --project tests/PublicIp.Benchmarks -c Release
+
+clean:
+	rm -rf $(ARTIFACTS)
+	$(DOTNET) clean PulumiProvider.sln
