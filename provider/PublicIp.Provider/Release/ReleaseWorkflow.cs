@@ -1,0 +1,70 @@
+using Grpc.Core;
+using PublicIp.Protocol.Resources;
+
+namespace PublicIp.Provider.Release;
+
+/// <summary>What the cloud says about an address right now.</summary>
+/// <param name="Describe">How a person names it in a message, e.g. "203.0.113.5 (eipalloc-0abc)".</param>
+/// <param name="AssociatedWith">What holds it, e.g. "instance i-0abc", or null when it is free.</param>
+public sealed record AddressSnapshot(string Id, string Describe, string? AssociatedWith)
+{
+    public bool IsAssociated => AssociatedWith is not null;
+}
+
+/// <summary>
+/// The cloud-specific steps of a release. Each step owns its cloud's error codes: it retries the ones
+/// waiting can fix, treats "already done" as done, and turns the rest into catalogue diagnostics.
+/// </summary>
+public interface IReleaseSteps
+{
+    /// <summary>The address's current truth; null when it no longer exists (the delete is then already done).</summary>
+    Task<AddressSnapshot?> ReadAsync(CancellationToken ct);
+
+    Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
+
+    Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
+
+    /// <summary>Clouds whose release is asynchronous wait here until the address is gone; others return at once.</summary>
+    Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct);
+}
+
+/// <summary>
+/// Delete for every address kind: read the truth, disassociate if something holds it, release, and (where the
+/// cloud is asynchronous) wait until it is gone. Any failure propagates, so the engine keeps the resource in
+/// state; a rehearsal runs the same steps with DryRun and always fails for the same reason.
+/// </summary>
+public static class ReleaseWorkflow
+{
+    public static async Task RunAsync(IReleaseSteps steps, ResourceCall call, bool rehearse)
+    {
+        var ct = call.CancellationToken;
+        var address = await steps.ReadAsync(ct);
+        if (address is null)
+        {
+            await call.Log.WarningAsync($"the address was already gone (released outside this stack); removing it from the stack");
+            return;
+        }
+        if (rehearse)
+        {
+            var plan = new List<string>();
+            if (address.IsAssociated)
+            {
+                await steps.DisassociateAsync(address, dryRun: true, ct);
+                plan.Add($"disassociate {address.Describe} from {address.AssociatedWith}");
+            }
+            await steps.ReleaseAsync(address, dryRun: true, ct);
+            plan.Add($"release {address.Describe}");
+            var summary = $"destroy rehearsal (rehearseDeletes is on): would {string.Join(", then ", plan)}; every step was permitted. Nothing was changed and the resource stays in the stack";
+            await call.Log.InfoAsync(summary);
+            throw new ResourceException(StatusCode.FailedPrecondition, summary);
+        }
+        if (address.IsAssociated)
+        {
+            await call.Log.StatusAsync($"disassociating {address.Describe} from {address.AssociatedWith}");
+            await steps.DisassociateAsync(address, dryRun: false, ct);
+        }
+        await call.Log.StatusAsync($"releasing {address.Describe}");
+        await steps.ReleaseAsync(address, dryRun: false, ct);
+        await steps.WaitUntilGoneAsync(address, ct);
+    }
+}
