@@ -1,0 +1,1 @@
+Console.WriteLine("benchmark: work in progress");

@@ -1,0 +1,2 @@
+Console.WriteLine("demo: work in progress");
+return 1;
