@@ -5,6 +5,8 @@ using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Aws;
+using PublicIp.Provider.Diagnostics;
+using PublicIp.Provider.Release;
 
 namespace PublicIp.Provider.Resources.Aws;
 
@@ -40,10 +42,14 @@ public sealed record ElasticIpState(
 }
 
 /// <summary>publicip:aws:ElasticIp — an Elastic IP address, optionally associated with an instance or ENI.</summary>
-public sealed class ElasticIp(CloudClients clients) : Resource<ElasticIpArgs, ElasticIpState>
+public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider = null) : Resource<ElasticIpArgs, ElasticIpState>
 {
     public const string Vpc = "vpc";
     public const string Standard = "standard";
+
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    private static Ec2Diagnostics Diagnostics => Ec2Diagnostics.Instance;
 
     public override string Token => "publicip:aws:ElasticIp";
 
@@ -133,9 +139,144 @@ public sealed class ElasticIp(CloudClients clients) : Resource<ElasticIpArgs, El
     private static ObjectValue Tags(IReadOnlyDictionary<string, string> tags) =>
         new(PropertyMap.From(tags.Select(kv => KeyValuePair.Create(kv.Key, PropertyValue.Of(kv.Value)))));
 
-    protected override async Task<(string Id, ElasticIpState State)> CreateAsync(ResourceCall call, ElasticIpArgs args)
+    private string Subject(ResourceCall call, string? publicIp, string? id) =>
+        (publicIp, id) switch
+        {
+            (null or "", null or "") => $"a new Elastic IP of {Token} '{call.Name}'",
+            (null or "", _) => $"{id} of {Token} '{call.Name}'",
+            (_, _) when id is null || id == publicIp => $"{publicIp} of {Token} '{call.Name}'",
+            _ => $"{publicIp} ({id}) of {Token} '{call.Name}'",
+        };
+
+    private string Subject(ResourceCall call, ElasticIpState state) => Subject(call, state.PublicIp, state.Id);
+
+    /// <summary>Runs one EC2 call; a cloud failure becomes the catalogue's diagnostic for it.</summary>
+    private static async Task<T> Ec2Async<T>(string action, string subject, Func<Task<T>> send)
     {
-        var ec2 = clients.Ec2;
+        try
+        {
+            return await send();
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            throw Diagnostics.Fail(e, action, subject);
+        }
+    }
+
+    protected override async Task CheckWithCloudAsync(ResourceCall call, ElasticIpArgs args, InputReader reader)
+    {
+        if (args.Domain == Standard)
+        {
+            // Not a failure: adopting and releasing an existing EC2-Classic address still works.
+            await call.Log.WarningAsync(
+                $"{Token} '{call.Name}' uses domain \"standard\" (EC2-Classic), which AWS retired in August 2023: AWS no longer allocates new standard addresses, " +
+                "so this only works for an address that already exists (import it by its public IP). Use domain \"vpc\" for a new address");
+        }
+    }
+
+    /// <summary>Preview asks EC2 with DryRun whether the real calls would be permitted, for every input already known.</summary>
+    protected override async Task<PropertyMap> PreviewCreateAsync(ResourceCall call, ElasticIpArgs args, PropertyMap inputs)
+    {
+        var unknowns = UnknownInputs(inputs);
+        var subject = Subject(call, args.Address, null);
+        var allocateInputs = AllocateInputs.Where(unknowns.Contains).ToList();
+        if (allocateInputs.Count > 0)
+        {
+            await call.Log.DebugAsync($"preview: skipped the ec2:AllocateAddress DryRun for {subject}: {string.Join(", ", allocateInputs)} not known yet");
+        }
+        else
+        {
+            var request = AllocateRequest(args, unknowns.Contains("tags") ? ImmutableSortedDictionary<string, string>.Empty : args.Tags);
+            request.DryRun = true;
+            await DryRunAsync(call, "AllocateAddress", subject, () => clients.Ec2.AllocateAddressAsync(request, call.CancellationToken));
+        }
+        if (unknowns.Contains("instanceId") || unknowns.Contains("networkInterfaceId") || unknowns.Contains("privateIpAddress"))
+        {
+            await call.Log.DebugAsync($"preview: skipped the ec2:AssociateAddress DryRun for {subject}: its target is not known yet");
+        }
+        else if (args.InstanceId is not null || args.NetworkInterfaceId is not null)
+        {
+            if (args.Domain == Standard)
+            {
+                await call.Log.DebugAsync($"preview: skipped the ec2:AssociateAddress DryRun for {subject}: a standard address has no id before it exists");
+            }
+            else
+            {
+                // The allocation does not exist yet: a placeholder id still lets EC2 check the permission.
+                var request = AssociateRequest(PlaceholderAllocationId, null, args);
+                request.DryRun = true;
+                await DryRunAsync(call, "AssociateAddress", subject, () => clients.Ec2.AssociateAddressAsync(request, call.CancellationToken), placeholderId: true);
+            }
+        }
+        return inputs;
+    }
+
+    private static readonly string[] AllocateInputs = ["domain", "networkBorderGroup", "publicIpv4Pool", "address", "customerOwnedIpv4Pool"];
+
+    private const string PlaceholderAllocationId = "eipalloc-00000000000000000";
+
+    protected override async Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, ElasticIpState old, ElasticIpArgs oldArgs, ElasticIpArgs newArgs, PropertyMap news)
+    {
+        var unknowns = UnknownInputs(news);
+        var subject = Subject(call, old);
+        var targetUnknown = unknowns.Contains("instanceId") || unknowns.Contains("networkInterfaceId") || unknowns.Contains("privateIpAddress");
+        if (targetUnknown || AssociationChanged(oldArgs, newArgs))
+        {
+            if (old.AssociationId is not null || (old.Domain == Standard && old.InstanceId is not null))
+            {
+                var request = DisassociateRequest(old);
+                request.DryRun = true;
+                await DryRunAsync(call, "DisassociateAddress", subject, () => clients.Ec2.DisassociateAddressAsync(request, call.CancellationToken));
+            }
+            if (targetUnknown)
+            {
+                await call.Log.DebugAsync($"preview: skipped the ec2:AssociateAddress DryRun for {subject}: its new target is not known yet");
+            }
+            else if (newArgs.InstanceId is not null || newArgs.NetworkInterfaceId is not null)
+            {
+                var request = AssociateRequest(old.AllocationId, old.PublicIp, newArgs);
+                request.DryRun = true;
+                await DryRunAsync(call, "AssociateAddress", subject, () => clients.Ec2.AssociateAddressAsync(request, call.CancellationToken));
+            }
+        }
+        if (!unknowns.Contains("tags") && !newArgs.Tags.SequenceEqual(old.Tags) && newArgs.Tags.Count > 0 && old.AllocationId.Length > 0)
+        {
+            var request = new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags), DryRun = true };
+            await DryRunAsync(call, "CreateTags", subject, () => clients.Ec2.CreateTagsAsync(request, call.CancellationToken));
+        }
+        return news;
+    }
+
+    /// <summary>DryRunOperation is "would succeed"; anything else (UnauthorizedOperation first) is a preview error.</summary>
+    private static async Task DryRunAsync<T>(ResourceCall call, string action, string subject, Func<Task<T>> send, bool placeholderId = false)
+    {
+        try
+        {
+            await send();
+        }
+        catch (AmazonEC2Exception e) when (e.ErrorCode == "DryRunOperation")
+        {
+            await call.Log.DebugAsync($"preview: ec2:{action} for {subject} is permitted (DryRun)");
+        }
+        catch (AmazonEC2Exception e) when (placeholderId && e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAllocationID.Malformed")
+        {
+            await call.Log.DebugAsync($"preview: the ec2:{action} DryRun for {subject} was inconclusive: EC2 checked the placeholder allocation id before the permission");
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            throw Diagnostics.Fail(e, action, subject, "found by a DryRun during preview; nothing was changed");
+        }
+    }
+
+    private IReadOnlySet<string> UnknownInputs(PropertyMap inputs)
+    {
+        var reader = new InputReader(inputs);
+        ReadArgs(reader);
+        return reader.Unknowns;
+    }
+
+    private static AllocateAddressRequest AllocateRequest(ElasticIpArgs args, IReadOnlyDictionary<string, string> tags)
+    {
         var request = new AllocateAddressRequest
         {
             Domain = args.Domain == Standard ? DomainType.Standard : DomainType.Vpc,
@@ -144,11 +285,18 @@ public sealed class ElasticIp(CloudClients clients) : Resource<ElasticIpArgs, El
             Address = args.Address,
             CustomerOwnedIpv4Pool = args.CustomerOwnedIpv4Pool,
         };
-        if (args.Tags.Count > 0 && args.Domain == Vpc)
+        if (tags.Count > 0 && args.Domain == Vpc)
         {
-            request.TagSpecifications = [new TagSpecification { ResourceType = ResourceType.ElasticIp, Tags = ToSdkTags(args.Tags) }];
+            request.TagSpecifications = [new TagSpecification { ResourceType = ResourceType.ElasticIp, Tags = ToSdkTags(tags) }];
         }
-        var allocated = await ec2.AllocateAddressAsync(request, call.CancellationToken);
+        return request;
+    }
+
+    protected override async Task<(string Id, ElasticIpState State)> CreateAsync(ResourceCall call, ElasticIpArgs args)
+    {
+        var ec2 = clients.Ec2;
+        var allocated = await Ec2Async("AllocateAddress", Subject(call, args.Address, null),
+            () => ec2.AllocateAddressAsync(AllocateRequest(args, args.Tags), call.CancellationToken));
         var state = new ElasticIpState(
             AllocationId: AddressFinder.Present(allocated.AllocationId) ?? "",
             PublicIp: allocated.PublicIp,
@@ -166,16 +314,38 @@ public sealed class ElasticIp(CloudClients clients) : Resource<ElasticIpArgs, El
         }
         try
         {
-            return (state.Id, await AssociateAsync(ec2, call, state, args));
+            return (state.Id, await AssociateAsync(call, state, args));
         }
-        catch (Exception e) when (e is AmazonEC2Exception or OperationCanceledException)
+        catch (Exception e) when (e is ResourceException or OperationCanceledException)
         {
+            var reason = e is ResourceException ? e.Message : "the operation timed out or was cancelled before the association finished";
             throw InitFailed(state.Id, state,
-                $"allocated {state.PublicIp} ({state.Id}) but could not associate it: {e.Message}; it is kept in the stack so the next update can finish or destroy it", e);
+                $"allocated {state.PublicIp} ({state.Id}) but could not associate it: {reason}; it is kept in the stack so the next update can finish it or a destroy can release it", e);
         }
     }
 
-    private static async Task<ElasticIpState> AssociateAsync(IAmazonEC2 ec2, ResourceCall call, ElasticIpState state, ElasticIpArgs args)
+    /// <summary>Associates and reads the association back; retries the new-allocation consistency window.</summary>
+    private async Task<ElasticIpState> AssociateAsync(ResourceCall call, ElasticIpState state, ElasticIpArgs args)
+    {
+        var ec2 = clients.Ec2;
+        var subject = Subject(call, state);
+        var request = AssociateRequest(state.AllocationId, state.PublicIp, args);
+        var associated = await Ec2Async("AssociateAddress", subject, () => Retry.WhileAsync(
+            $"ec2:AssociateAddress on {state.PublicIp}",
+            c => ec2.AssociateAddressAsync(request, c),
+            e => e is AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } ? "EC2 does not see the new allocation yet (eventual consistency)" : null,
+            Budget(call), call.Log, _time, call.CancellationToken));
+        var found = await Ec2Async("DescribeAddresses", subject, () => AddressFinder.FindAsync(ec2, state.Id, call.CancellationToken));
+        return state with
+        {
+            AssociationId = AddressFinder.Present(associated.AssociationId) ?? AddressFinder.Present(found?.AssociationId),
+            InstanceId = AddressFinder.Present(found?.InstanceId) ?? args.InstanceId,
+            NetworkInterfaceId = AddressFinder.Present(found?.NetworkInterfaceId) ?? args.NetworkInterfaceId,
+            PrivateIpAddress = args.PrivateIpAddress ?? AddressFinder.Present(found?.PrivateIpAddress),
+        };
+    }
+
+    private static AssociateAddressRequest AssociateRequest(string allocationId, string? publicIp, ElasticIpArgs args)
     {
         var request = new AssociateAddressRequest
         {
@@ -185,30 +355,36 @@ public sealed class ElasticIp(CloudClients clients) : Resource<ElasticIpArgs, El
             // Always explicit: AWS defaults to reassociating, moto to refusing.
             AllowReassociation = args.AllowReassociation,
         };
-        if (state.AllocationId.Length > 0)
+        if (allocationId.Length > 0)
         {
-            request.AllocationId = state.AllocationId;
+            request.AllocationId = allocationId;
         }
         else
         {
-            request.PublicIp = state.PublicIp;
+            request.PublicIp = publicIp;
         }
-        var associated = await ec2.AssociateAddressAsync(request, call.CancellationToken);
-        var found = await AddressFinder.FindAsync(ec2, state.Id, call.CancellationToken);
-        return state with
-        {
-            AssociationId = AddressFinder.Present(associated.AssociationId),
-            InstanceId = AddressFinder.Present(found?.InstanceId) ?? args.InstanceId,
-            NetworkInterfaceId = AddressFinder.Present(found?.NetworkInterfaceId) ?? args.NetworkInterfaceId,
-            PrivateIpAddress = args.PrivateIpAddress ?? AddressFinder.Present(found?.PrivateIpAddress),
-        };
+        return request;
+    }
+
+    /// <summary>A retry budget inside the engine's timeout, with a margin so our diagnostic beats the deadline.</summary>
+    private static RetryOptions Budget(ResourceCall call)
+    {
+        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, call.Timeout.Ticks / 10));
+        var budget = call.Timeout - margin;
+        return RetryOptions.EventualConsistency with { Budget = budget < RetryOptions.EventualConsistency.Budget ? budget : RetryOptions.EventualConsistency.Budget };
     }
 
     protected override async Task<Observed<ElasticIpArgs, ElasticIpState>?> ReadAsync(ResourceCall call, string id, ElasticIpState? old, ElasticIpArgs? oldArgs)
     {
-        var found = await AddressFinder.FindAsync(clients.Ec2, id, call.CancellationToken);
-        if (found is null)
+        var lookup = await Ec2Async("DescribeAddresses", Subject(call, old?.PublicIp, id), () => AddressFinder.LookupAsync(clients.Ec2, id, call.CancellationToken));
+        if (lookup.Address is not { } found)
         {
+            if (old is not null)
+            {
+                await call.Log.WarningAsync(lookup.BelongsToAnotherAccount
+                    ? $"{Subject(call, old.PublicIp, id)} was released outside this stack and now belongs to another AWS account; it leaves the stack"
+                    : $"{Subject(call, old.PublicIp, id)} no longer exists (released outside this stack); it leaves the stack");
+            }
             return null;
         }
         var tags = (found.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal);
@@ -242,72 +418,65 @@ public sealed class ElasticIp(CloudClients clients) : Resource<ElasticIpArgs, El
         return new Observed<ElasticIpArgs, ElasticIpState>(state.Id, state, inputs);
     }
 
+    private static bool AssociationChanged(ElasticIpArgs oldArgs, ElasticIpArgs newArgs) =>
+        newArgs.InstanceId != oldArgs.InstanceId || newArgs.NetworkInterfaceId != oldArgs.NetworkInterfaceId
+        || newArgs.PrivateIpAddress != oldArgs.PrivateIpAddress;
+
     protected override async Task<ElasticIpState> UpdateAsync(ResourceCall call, string id, ElasticIpState old, ElasticIpArgs oldArgs, ElasticIpArgs newArgs)
     {
         var ec2 = clients.Ec2;
+        var subject = Subject(call, old);
         var state = old with { AllowReassociation = newArgs.AllowReassociation };
         if (!newArgs.Tags.SequenceEqual(old.Tags) && old.AllocationId.Length > 0)
         {
             var removed = old.Tags.Keys.Where(k => !newArgs.Tags.ContainsKey(k)).ToList();
             if (removed.Count > 0)
             {
-                await ec2.DeleteTagsAsync(new DeleteTagsRequest { Resources = [old.AllocationId], Tags = removed.Select(k => new Tag { Key = k }).ToList() }, call.CancellationToken);
+                await Ec2Async("DeleteTags", subject, () => ec2.DeleteTagsAsync(
+                    new DeleteTagsRequest { Resources = [old.AllocationId], Tags = removed.Select(k => new Tag { Key = k }).ToList() }, call.CancellationToken));
             }
             if (newArgs.Tags.Count > 0)
             {
-                await ec2.CreateTagsAsync(new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags) }, call.CancellationToken);
+                await Ec2Async("CreateTags", subject, () => ec2.CreateTagsAsync(
+                    new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags) }, call.CancellationToken));
             }
             state = state with { Tags = newArgs.Tags };
         }
-        var associationChanged = newArgs.InstanceId != oldArgs.InstanceId || newArgs.NetworkInterfaceId != oldArgs.NetworkInterfaceId
-            || newArgs.PrivateIpAddress != oldArgs.PrivateIpAddress;
-        if (!associationChanged)
+        if (!AssociationChanged(oldArgs, newArgs))
         {
             return state;
         }
         if (state.AssociationId is not null || (state.Domain == Standard && state.InstanceId is not null))
         {
-            await DisassociateAsync(ec2, state, call.CancellationToken);
+            await Ec2Async("DisassociateAddress", subject, async () =>
+            {
+                try
+                {
+                    return await ec2.DisassociateAddressAsync(DisassociateRequest(state), call.CancellationToken);
+                }
+                catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAssociationID.NotFound")
+                {
+                    return new DisassociateAddressResponse(); // already disassociated: the goal is reached
+                }
+            });
             state = state with { AssociationId = null, InstanceId = null, NetworkInterfaceId = null, PrivateIpAddress = null };
         }
         return newArgs.InstanceId is null && newArgs.NetworkInterfaceId is null
             ? state
-            : await AssociateAsync(ec2, call, state, newArgs);
+            : await AssociateAsync(call, state, newArgs);
     }
 
-    protected override async Task DeleteAsync(ResourceCall call, string id, ElasticIpState state, ElasticIpArgs? oldArgs)
-    {
-        var ec2 = clients.Ec2;
-        var live = await AddressFinder.FindAsync(ec2, id, call.CancellationToken);
-        if (live is null)
-        {
-            await call.Log.WarningAsync($"{state.PublicIp} ({id}) no longer exists; it was released outside this stack");
-            return;
-        }
-        if (AddressFinder.Present(live.AssociationId) is not null || (state.Domain == Standard && AddressFinder.Present(live.InstanceId) is not null))
-        {
-            await DisassociateAsync(ec2, state with { AssociationId = AddressFinder.Present(live.AssociationId) }, call.CancellationToken);
-        }
-        var release = AddressFinder.IsAllocationId(id)
-            ? new ReleaseAddressRequest { AllocationId = id, NetworkBorderGroup = AddressFinder.Present(live.NetworkBorderGroup) ?? state.NetworkBorderGroup }
-            : new ReleaseAddressRequest { PublicIp = id };
-        await ec2.ReleaseAddressAsync(release, call.CancellationToken);
-    }
-
-    private static async Task DisassociateAsync(IAmazonEC2 ec2, ElasticIpState state, CancellationToken ct)
-    {
-        var request = state.AssociationId is not null
+    private static DisassociateAddressRequest DisassociateRequest(ElasticIpState state) =>
+        state.AssociationId is not null
             ? new DisassociateAddressRequest { AssociationId = state.AssociationId }
             : new DisassociateAddressRequest { PublicIp = state.PublicIp };
-        try
-        {
-            await ec2.DisassociateAddressAsync(request, ct);
-        }
-        catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAssociationID.NotFound")
-        {
-            // Already disassociated: the goal is reached.
-        }
-    }
+
+    /// <summary>
+    /// Read the truth, disassociate if held, release (see <see cref="ElasticIpRelease"/>). With rehearseDeletes
+    /// the same steps run with DryRun and the delete fails on purpose, so the stack keeps the address.
+    /// </summary>
+    protected override Task DeleteAsync(ResourceCall call, string id, ElasticIpState state, ElasticIpArgs? oldArgs) =>
+        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time), call, clients.Config.RehearseDeletes);
 
     private static List<Tag> ToSdkTags(IReadOnlyDictionary<string, string> tags) =>
         tags.Select(kv => new Tag { Key = kv.Key, Value = kv.Value }).ToList();

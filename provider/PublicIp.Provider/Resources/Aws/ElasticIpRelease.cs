@@ -1,0 +1,243 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Grpc.Core;
+using PublicIp.Protocol.Resources;
+using PublicIp.Provider.Clients.Aws;
+using PublicIp.Provider.Diagnostics;
+using PublicIp.Provider.Release;
+
+namespace PublicIp.Provider.Resources.Aws;
+
+/// <summary>
+/// Delete's EC2 steps for one Elastic IP: disassociate by AssociationId (vpc) or PublicIp (standard), then
+/// release by AllocationId with the address's NetworkBorderGroup (vpc) or by PublicIp (standard).
+/// Each step retries only the codes waiting can fix, treats "already done" as done, and turns every
+/// other answer into a catalogue diagnostic.
+/// </summary>
+internal sealed class ElasticIpRelease : IReleaseSteps
+{
+    private readonly IAmazonEC2 _ec2;
+    private readonly ResourceCall _call;
+    private readonly string _id;
+    private readonly ElasticIpState _state;
+    private readonly TimeProvider _time;
+    private readonly long _started;
+    private Address? _live;
+    private string? _holder;
+    private bool _gone;
+
+    public ElasticIpRelease(IAmazonEC2 ec2, ResourceCall call, string id, ElasticIpState state, TimeProvider time)
+    {
+        _ec2 = ec2;
+        _call = call;
+        _id = id;
+        _state = state;
+        _time = time;
+        _started = time.GetTimestamp();
+    }
+
+    private bool IsVpc => AddressFinder.IsAllocationId(_id);
+
+    private string PublicIp => AddressFinder.Present(_live?.PublicIp) ?? AddressFinder.Present(_state.PublicIp) ?? _id;
+
+    private string Describe => IsVpc ? $"{PublicIp} ({_id})" : PublicIp;
+
+    private string Subject => $"{Describe} of publicip:aws:ElasticIp '{_call.Name}'";
+
+    public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
+    {
+        var lookup = await LookupAsync(ct);
+        if (lookup.BelongsToAnotherAccount)
+        {
+            await _call.Log.WarningAsync(
+                $"{Subject} was released outside this stack and now belongs to another AWS account (DescribeAddresses answered AuthFailure); there is nothing left to release");
+            return null;
+        }
+        if (lookup.Address is null)
+        {
+            return null;
+        }
+        _live = lookup.Address;
+        _holder = AddressFinder.Holder(_live);
+        var associated = IsVpc ? AddressFinder.Present(_live.AssociationId) is not null : AddressFinder.Present(_live.InstanceId) is not null;
+        return new AddressSnapshot(_id, Describe, associated ? _holder ?? $"association {_live.AssociationId}" : null);
+    }
+
+    public async Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    {
+        var request = IsVpc
+            ? new DisassociateAddressRequest { AssociationId = _live!.AssociationId, DryRun = dryRun }
+            : new DisassociateAddressRequest { PublicIp = PublicIp, DryRun = dryRun };
+        await RunStepAsync("DisassociateAddress", dryRun, async c =>
+        {
+            try
+            {
+                await _ec2.DisassociateAddressAsync(request, c);
+            }
+            catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == "InvalidAssociationID.NotFound")
+            {
+                await _call.Log.DebugAsync($"{Subject} was already disassociated ({e.ErrorCode}); going on to release it");
+            }
+            catch (AmazonEC2Exception e) when (!dryRun && AddressFinder.IsNotYours(e))
+            {
+                var lookup = await LookupAsync(c);
+                if (await GoneAsync(lookup))
+                {
+                    return;
+                }
+                var still = IsVpc ? AddressFinder.Present(lookup.Address!.AssociationId) : AddressFinder.Present(lookup.Address!.InstanceId);
+                if (still is not null)
+                {
+                    throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? _holder, e);
+                }
+            }
+        }, ct);
+    }
+
+    public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    {
+        if (_gone)
+        {
+            return;
+        }
+        var borderGroup = AddressFinder.Present(_live?.NetworkBorderGroup) ?? _state.NetworkBorderGroup;
+        var request = IsVpc
+            ? new ReleaseAddressRequest { AllocationId = _id, NetworkBorderGroup = borderGroup, DryRun = dryRun }
+            : new ReleaseAddressRequest { PublicIp = PublicIp, DryRun = dryRun };
+        await RunStepAsync("ReleaseAddress", dryRun, async c =>
+        {
+            try
+            {
+                await _ec2.ReleaseAddressAsync(request, c);
+            }
+            catch (AmazonEC2Exception e) when (!dryRun && AddressFinder.IsNotYours(e))
+            {
+                var lookup = await LookupAsync(c);
+                if (!await GoneAsync(lookup))
+                {
+                    throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? _holder, e);
+                }
+            }
+            catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAddress.NotFound")
+            {
+                var lookup = await LookupAsync(c);
+                if (await GoneAsync(lookup))
+                {
+                    return;
+                }
+                if (e.ErrorCode == "InvalidAddress.NotFound" && IsVpc)
+                {
+                    // EC2's answer to a release naming another border group: the address is not gone, and never treated so.
+                    var actual = AddressFinder.Present(lookup.Address!.NetworkBorderGroup);
+                    throw new ResourceException(StatusCode.FailedPrecondition, Ec2Diagnostics.Instance.Explain(e, "ReleaseAddress", Subject,
+                        actual is null
+                            ? $"the release named network border group '{borderGroup ?? "(none)"}', and DescribeAddresses still lists the address"
+                            : $"the address is in network border group '{actual}', but the release named '{borderGroup ?? "(none)"}'").Message, e);
+                }
+                throw; // still listed: EC2 has not caught up with itself yet (retried)
+            }
+        }, ct);
+    }
+
+    /// <summary>EC2's ReleaseAddress is synchronous: once it answers, the address is gone.</summary>
+    public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) => Task.CompletedTask;
+
+    private async Task RunStepAsync(string action, bool dryRun, Func<CancellationToken, Task> attempt, CancellationToken ct)
+    {
+        try
+        {
+            await Retry.WhileAsync($"ec2:{action} on {Describe}", async c =>
+            {
+                try
+                {
+                    await attempt(c);
+                }
+                catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == "DryRunOperation")
+                {
+                    await _call.Log.DebugAsync($"rehearsal: ec2:{action} on {Subject} would succeed");
+                }
+            }, dryRun ? _ => null : Retryable, RetryOptions.EventualConsistency with { Budget = Remaining() }, _call.Log, _time, ct);
+        }
+        catch (HeldByServiceException held)
+        {
+            var holder = held.Holder is null ? null : await DescribeHolderAsync(held.Holder, _live?.NetworkInterfaceId, ct);
+            var detail = $"still refused after {_time.GetElapsedTime(_started).TotalSeconds:0} s; " + (holder is null
+                ? $"EC2 did not say what holds it: look for a NAT gateway or load balancer using {PublicIp}"
+                : $"it is held by {holder}");
+            throw Ec2Diagnostics.Instance.Fail(held.InnerException!, action, Subject, detail);
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            throw Ec2Diagnostics.Instance.Fail(e, action, Subject, dryRun ? "found by a destroy rehearsal; nothing was changed" : null);
+        }
+    }
+
+    /// <summary>Every code waiting can fix, named with why (shown as a status line while retrying).</summary>
+    private static string? Retryable(Exception e) => e switch
+    {
+        HeldByServiceException h => $"the address is still held by {h.Holder ?? "a managed service"} (a NAT gateway or load balancer letting go)",
+        AmazonEC2Exception { ErrorCode: "InvalidIPAddress.InUse" } => "EC2 still sees the address associated (it catches up seconds after a disassociate)",
+        AmazonEC2Exception { ErrorCode: "InvalidNetworkInterfaceID.NotFound" } => "EC2 is still removing the network interface that held the address (e.g. of a deleted NAT gateway)",
+        AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } => "EC2 does not see the allocation yet although DescribeAddresses lists it",
+        _ => null,
+    };
+
+    /// <summary>Gone, or someone else's: either way the delete is done, with a warning that says which.</summary>
+    private async Task<bool> GoneAsync(AddressLookup lookup)
+    {
+        if (lookup.Exists)
+        {
+            return false;
+        }
+        _gone = true;
+        await _call.Log.WarningAsync(lookup.BelongsToAnotherAccount
+            ? $"{Subject} was released outside this stack and now belongs to another AWS account (EC2 answered AuthFailure); nothing was released, and it leaves the stack"
+            : $"{Subject} was already released (outside this stack, or by a concurrent destroy); it leaves the stack");
+        return true;
+    }
+
+    private async Task<AddressLookup> LookupAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await AddressFinder.LookupAsync(_ec2, _id, ct);
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddresses", Subject);
+        }
+    }
+
+    /// <summary>Best effort: the interface's own description usually names the NAT gateway or load balancer.</summary>
+    private async Task<string> DescribeHolderAsync(string holder, string? networkInterfaceId, CancellationToken ct)
+    {
+        if (AddressFinder.Present(networkInterfaceId) is not { } eni)
+        {
+            return holder;
+        }
+        try
+        {
+            var found = await _ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eni] }, ct);
+            var description = AddressFinder.Present((found.NetworkInterfaces ?? []).FirstOrDefault()?.Description);
+            return description is null ? holder : $"{holder}, described as \"{description}\"";
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            return holder; // the diagnostic is about the release; a failed look-up must not replace it
+        }
+    }
+
+    /// <summary>What is left of the engine's timeout, minus a margin so our diagnostic beats the deadline.</summary>
+    private TimeSpan Remaining()
+    {
+        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, _call.Timeout.Ticks / 10));
+        var left = _call.Timeout - margin - _time.GetElapsedTime(_started);
+        return left < TimeSpan.Zero ? TimeSpan.Zero : left < RetryOptions.EventualConsistency.Budget ? left : RetryOptions.EventualConsistency.Budget;
+    }
+
+    /// <summary>AuthFailure while DescribeAddresses still lists the address as ours: a managed service holds it.</summary>
+    private sealed class HeldByServiceException(string? holder, Exception inner) : Exception("held by a managed service", inner)
+    {
+        public string? Holder { get; } = holder;
+    }
+}
