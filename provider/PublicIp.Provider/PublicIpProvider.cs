@@ -4,8 +4,10 @@ using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 using PublicIp.Provider.Clients;
+using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
+using PublicIp.Provider.Resources.Alicloud;
 using PublicIp.Provider.Resources.Aws;
 
 namespace PublicIp.Provider;
@@ -16,14 +18,16 @@ public sealed class PublicIpProvider : IProvider
     private readonly Func<string, string?> _env;
     private readonly CloudClients _clients;
 
-    public PublicIpProvider(Func<string, string?> env, IEc2ClientFactory? ec2Factory = null)
+    public PublicIpProvider(Func<string, string?> env, IEc2ClientFactory? ec2Factory = null, IAlibabaClientFactory? alibabaFactory = null)
     {
         _env = env;
-        _clients = new CloudClients(ec2Factory ?? new Ec2ClientFactory());
+        _clients = new CloudClients(ec2Factory ?? new Ec2ClientFactory(), alibabaFactory ?? new AlibabaClientFactory(env));
         Schema = LoadSchema();
         IResourceType[] resources =
         [
             new ElasticIp(_clients),
+            new InstancePublicIp(_clients),
+            new EipAddress(_clients),
         ];
         Resources = resources.ToDictionary(r => r.Token, StringComparer.Ordinal);
     }

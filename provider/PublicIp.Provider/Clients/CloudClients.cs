@@ -1,6 +1,7 @@
 using Amazon.EC2;
 using Grpc.Core;
 using PublicIp.Protocol.Resources;
+using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
 
@@ -10,11 +11,12 @@ namespace PublicIp.Provider.Clients;
 /// The configured cloud clients, built on first use so a stack that only uses one cloud never needs the
 /// other's region or credentials.
 /// </summary>
-public sealed class CloudClients(IEc2ClientFactory ec2Factory)
+public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFactory alibabaFactory)
 {
     private readonly object _gate = new();
     private ProviderConfig? _config;
     private IAmazonEC2? _ec2;
+    private readonly Dictionary<string, AlibabaClients> _alibaba = new(StringComparer.Ordinal);
 
     public void Configure(ProviderConfig config)
     {
@@ -22,6 +24,7 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory)
         {
             _config = config;
             _ec2 = null;
+            _alibaba.Clear();
         }
     }
 
@@ -44,6 +47,27 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory)
             {
                 return _ec2 ??= ec2Factory.Create(Config.Aws);
             }
+        }
+    }
+
+    /// <summary>The provider's default Alibaba region, or null when neither config nor environment names one.</summary>
+    public string? AlicloudRegion => Config.Alicloud.Region is { Length: > 0 } region ? region : null;
+
+    /// <summary>The Alibaba clients for a resource's region (its own regionId, else the provider's alicloudRegion).</summary>
+    public AlibabaClients Alibaba(string? regionId)
+    {
+        var region = regionId is { Length: > 0 } ? regionId : AlicloudRegion
+            ?? throw new ResourceException(StatusCode.FailedPrecondition,
+                "no Alibaba Cloud region is configured: set the resource's regionId, `pulumi config set publicip:alicloudRegion <region>`, " +
+                "or the ALIBABA_CLOUD_REGION_ID environment variable");
+        lock (_gate)
+        {
+            if (!_alibaba.TryGetValue(region, out var clients))
+            {
+                clients = alibabaFactory.Create(Config.Alicloud, region);
+                _alibaba[region] = clients;
+            }
+            return clients;
         }
     }
 }

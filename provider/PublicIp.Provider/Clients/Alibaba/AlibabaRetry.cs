@@ -1,0 +1,55 @@
+using System.Collections.Frozen;
+using PublicIp.Alibaba;
+using PublicIp.Protocol.Resources;
+using PublicIp.Provider.Release;
+
+namespace PublicIp.Provider.Clients.Alibaba;
+
+/// <summary>
+/// The codes that waiting can fix, per call, named one by one (from Terraform's alicloud_eip_address and
+/// alicloud_eip_association). Throttling and 5xx are retried by the RPC client itself, not here.
+/// </summary>
+public static class AlibabaRetry
+{
+    /// <summary>AllocateEipAddress.</summary>
+    public static readonly FrozenSet<string> Allocate = FrozenSet.ToFrozenSet(
+        ["OperationConflict", "LastTokenProcessing", "IncorrectStatus", "SystemBusy", "ServiceUnavailable", "FrequentPurchase.EIP"], StringComparer.Ordinal);
+
+    /// <summary>AssociateEipAddress.</summary>
+    public static readonly FrozenSet<string> Associate = FrozenSet.ToFrozenSet(
+        ["TaskConflict", "OperationConflict", "IncorrectStatus", "ServiceUnavailable", "SystemBusy", "LastTokenProcessing", "IncorrectEipStatus",
+         "InvalidBindingStatus", "IncorrectInstanceStatus", "IncorrectStatus.NatGateway", "InvalidStatus.EcsStatusNotSupport",
+         "InvalidStatus.InstanceHasBandWidth", "InvalidStatus.EniStatusNotSupport", "OperationFailed.EcsMigrating"], StringComparer.Ordinal);
+
+    /// <summary>UnassociateEipAddress.</summary>
+    public static readonly FrozenSet<string> Unassociate = FrozenSet.ToFrozenSet(
+        ["OperationConflict", "IncorrectStatus", "ServiceUnavailable", "SystemBusy", "LastTokenProcessing", "OperationFailed.LastTokenProcessing",
+         "IncorrectEipStatus", "InvalidBindingStatus", "IncorrectInstanceStatus", "IncorrectHaVipStatus", "TaskConflict",
+         "InvalidIpStatus.HasBeenUsedBySnatTable", "InvalidIpStatus.HasBeenUsedByForwardEntry", "InvalidStatus.EniStatusNotSupport",
+         "InvalidStatus.EcsStatusNotSupport", "InvalidStatus.NotAllow", "InvalidStatus.SnatOrDnat"], StringComparer.Ordinal);
+
+    /// <summary>ReleaseEipAddress.</summary>
+    public static readonly FrozenSet<string> ReleaseEip = FrozenSet.ToFrozenSet(
+        ["OperationConflict", "LastTokenProcessing", "IncorrectStatus", "SystemBusy", "ServiceUnavailable", "IncorrectEipStatus",
+         "TaskConflict", "TaskConflict.AssociateGlobalAccelerationInstance"], StringComparer.Ordinal);
+
+    /// <summary>ModifyEipAddressAttribute, TagResources, UntagResources.</summary>
+    public static readonly FrozenSet<string> Modify = FrozenSet.ToFrozenSet(
+        ["OperationConflict", "LastTokenProcessing", "IncorrectStatus", "IncorrectStatus.ResourceStatus", "SystemBusy", "ServiceUnavailable",
+         "TaskConflict", "VPC_TASK_CONFLICT"], StringComparer.Ordinal);
+
+    /// <summary>ConvertNatPublicIpToEip: only a status that settles by itself.</summary>
+    public static readonly FrozenSet<string> Convert = FrozenSet.ToFrozenSet(["OperationConflict", "TaskConflict", "SystemBusy"], StringComparer.Ordinal);
+
+    // EIP transitions take seconds to a minute; the engine's deadline still bounds the whole operation.
+    private static readonly RetryOptions Options = new(TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
+
+    public static Task<T> RunAsync<T>(string step, FrozenSet<string> codes, Func<CancellationToken, Task<T>> attempt, AlibabaClients clients,
+        IResourceLog log, CancellationToken ct) =>
+        Retry.WhileAsync(step, attempt, e => e is AlibabaApiException api && codes.Contains(api.Code) ? $"{api.Code} ({api.ErrorMessage.TrimEnd('.')})" : null,
+            Options, log, clients.Time, ct);
+
+    public static Task RunAsync(string step, FrozenSet<string> codes, Func<CancellationToken, Task> attempt, AlibabaClients clients,
+        IResourceLog log, CancellationToken ct) =>
+        RunAsync<bool>(step, codes, async c => { await attempt(c); return true; }, clients, log, ct);
+}

@@ -1,0 +1,178 @@
+using System.Collections.Frozen;
+using Grpc.Core;
+using PublicIp.Alibaba;
+using PublicIp.Protocol.Resources;
+
+namespace PublicIp.Provider.Diagnostics;
+
+/// <summary>
+/// Every Alibaba Cloud error code the two alicloud resources can meet, with what it means and what to do.
+/// The "Retryable" column says whether some call retries it (EIP status conflicts; throttling and 5xx are
+/// retried by the RPC client); ReleasePublicIpAddress itself retries none of its own codes.
+/// </summary>
+public sealed class AlibabaDiagnostics : IDiagnosticCatalogue
+{
+    public const string TransportTimeout = "Transport.Timeout";
+    public const string TransportFailure = "Transport.Failure";
+
+    private const string Ecs = "ECS";
+
+    private static DiagnosticEntry E(string code, string title, StatusCode status, string remedy, bool retryable = false,
+        DiagnosticSeverity severity = DiagnosticSeverity.Error) => new(code, title, severity, status, remedy, retryable);
+
+    private static readonly string VpcWaysOut =
+        "Either set `vpcRelease: convertToEip` on the resource so destroy converts the address to an EIP (ConvertNatPublicIpToEip) and " +
+        "releases that EIP, or release the address yourself in the " + Ecs + " console (or with ModifyInstanceNetworkSpec), then run destroy again";
+
+    public IReadOnlyDictionary<string, DiagnosticEntry> Entries { get; } = new[]
+    {
+        // ---- ECS ReleasePublicIpAddress -----------------------------------------------------------------------------
+        E("OperationDenied", "the instance is in a VPC, where ECS refuses ReleasePublicIpAddress", StatusCode.FailedPrecondition, VpcWaysOut),
+        E("InvalidIpAddress.NotFound", "ECS does not know this public IP on the instance, but the instance still reports it", StatusCode.FailedPrecondition,
+            "Check that instanceId and regionId in the stack are where the address lives (`pulumi refresh` shows the instance's current address), then destroy again"),
+        E("DryRunOperation", "ECS answered as if the call were a DryRun rehearsal, so nothing was released", StatusCode.Aborted,
+            "Nothing changed; run destroy again. The provider never sends DryRun for this call, so if it repeats please report it"),
+        E("IncorrectInstanceStatus", "the instance's status does not allow the change; ECS allows it only while the instance is Running or Stopped", StatusCode.FailedPrecondition,
+            "Wait until the instance is Running or Stopped (start or stop it if it is stuck), then run the operation again", retryable: true),
+        E("InstanceLockedForSecurity", "the instance is locked for security reasons, so ECS refuses every change to it", StatusCode.FailedPrecondition,
+            "Resolve the security lock (see the instance's OperationLocks in the ECS console, or contact Alibaba Cloud support), then run destroy again"),
+        E("InvalidIpAddress.NeedInstanceId", "ECS needs the instance id to release this address", StatusCode.FailedPrecondition,
+            "Run `pulumi refresh` so the stack records the instance id (or set instanceId), then destroy again"),
+        E("OperationTimesOverLimit", "the instance has used up how many times its public IP may be released", StatusCode.ResourceExhausted,
+            "Release the address in the ECS console or with ModifyInstanceNetworkSpec, or keep it and drop it from the stack with `pulumi state delete <urn>`"),
+        E("Forbidden.ExceedDuration", "a NAT public IP can only be released within 6 hours of the instance's creation", StatusCode.FailedPrecondition, VpcWaysOut),
+        E("InvalidInstanceId.NotFound", "the instance does not exist in this region", StatusCode.NotFound,
+            "Check instanceId and regionId; a deleted instance takes its public IP with it, so `pulumi refresh` will drop the address from the stack"),
+        E("AllocatedAlready", "the instance already has a public IP", StatusCode.AlreadyExists,
+            "Import the existing address (`pulumi import` with the instance id) instead of allocating another"),
+        E("IpInUse", "the requested ipAddress is already in use", StatusCode.AlreadyExists, "Choose another ipAddress or leave it unset"),
+        E("InstanceExpiredOrInArrears", "the instance has expired or the account is in arrears", StatusCode.FailedPrecondition,
+            "Renew the instance or settle the account, then run the operation again"),
+
+        // ---- VPC EIP: status machine conflicts (retried while the EIP settles) ---------------------------------------
+        E("IncorrectEipStatus", "the EIP is in a status that does not allow this step yet", StatusCode.FailedPrecondition,
+            "The provider waited for the EIP to settle; check its status in the VPC console and run the operation again", retryable: true),
+        E("TaskConflict", "another task is running on the EIP", StatusCode.Aborted, "Wait for the other task to finish, then run the operation again", retryable: true),
+        E("OperationConflict", "another operation on the EIP or instance is in progress", StatusCode.Aborted,
+            "Wait for the other operation to finish, then run the operation again", retryable: true),
+        E("LastTokenProcessing", "the previous request with the same ClientToken is still being processed", StatusCode.Aborted,
+            "Run the operation again in a minute", retryable: true),
+        E("OperationFailed.LastTokenProcessing", "the previous request with the same ClientToken is still being processed", StatusCode.Aborted,
+            "Run the operation again in a minute", retryable: true),
+        E("IncorrectStatus", "the EIP is in a transitional status (for example Releasing)", StatusCode.Aborted,
+            "Wait until the EIP is Available or InUse, then run the operation again", retryable: true),
+        E("SystemBusy", "Alibaba Cloud is busy", StatusCode.Unavailable, "Run the operation again in a minute", retryable: true),
+        E("InvalidBindingStatus", "the association is changing", StatusCode.Aborted, "Wait for the association to settle, then run the operation again", retryable: true),
+        E("IncorrectHaVipStatus", "the HaVip is in a status that does not allow this step", StatusCode.Aborted,
+            "Wait for the HaVip to become Available, then run the operation again", retryable: true),
+        E("TaskConflict.AssociateGlobalAccelerationInstance", "the EIP is still attached to a Global Accelerator instance", StatusCode.Aborted,
+            "Detach the EIP from the Global Accelerator instance, then destroy again", retryable: true),
+        E("InvalidIpStatus.HasBeenUsedBySnatTable", "the EIP is used by a NAT gateway SNAT entry", StatusCode.FailedPrecondition,
+            "Delete the SNAT entries that use the EIP, then destroy again", retryable: true),
+        E("InvalidIpStatus.HasBeenUsedByForwardEntry", "the EIP is used by a NAT gateway DNAT entry", StatusCode.FailedPrecondition,
+            "Delete the DNAT entries that use the EIP, then destroy again", retryable: true),
+        E("InvalidAssociation.Duplicated", "the instance already has another EIP associated", StatusCode.FailedPrecondition,
+            "Unassociate the other EIP from the instance, or associate this one with another instance"),
+
+        // ---- VPC EIP: release refused -------------------------------------------------------------------------------
+        E("Forbidden.ChargeTypeIsPrepaid", "the EIP is a subscription (PrePaid) EIP, which the API cannot release", StatusCode.FailedPrecondition,
+            "Unsubscribe it in the VPC console or let the subscription expire, then drop it from the stack with `pulumi state delete <urn>` (or convert it to pay-as-you-go and destroy again)"),
+        E("InvalidOperation.DeletionProtection", "the EIP has deletion protection enabled", StatusCode.FailedPrecondition,
+            "Turn deletion protection off in the VPC console (or with the DeletionProtection API), then destroy again"),
+        E("OperationUnsupported.ServiceManaged", "the EIP is managed by another Alibaba Cloud service", StatusCode.FailedPrecondition,
+            "Release it through the service that owns it, then `pulumi refresh`"),
+        E("InvalidAllocationId.NotFound", "the EIP no longer exists", StatusCode.NotFound,
+            "Nothing to do: it was released outside this stack", severity: DiagnosticSeverity.Warning),
+        E("Forbidden.RegionNotFound", "the region does not exist or is not enabled for this account", StatusCode.InvalidArgument,
+            "Check regionId on the resource or publicip:alicloudRegion"),
+        E("InvalidRegionId.NotFound", "the region does not exist", StatusCode.InvalidArgument, "Check regionId on the resource or publicip:alicloudRegion"),
+        E("Forbbiden", "the credentials are not allowed to make this call", StatusCode.PermissionDenied,
+            "Grant the RAM user or role the vpc:*EipAddress* / ecs:*PublicIpAddress* actions, then run the operation again"),
+        E("Forbidden", "the credentials are not allowed to make this call", StatusCode.PermissionDenied,
+            "Grant the RAM user or role the vpc:*EipAddress* / ecs:*PublicIpAddress* actions, then run the operation again"),
+        E("Forbidden.RAM", "the RAM policy does not allow this call", StatusCode.PermissionDenied,
+            "Grant the RAM user or role the vpc:*EipAddress* / ecs:*PublicIpAddress* actions, then run the operation again"),
+
+        // ---- throttling and service faults (the RPC client retries these with backoff) -------------------------------
+        E("Throttling", "Alibaba Cloud throttled the calls", StatusCode.Unavailable, ThrottleRemedy, retryable: true),
+        E("Throttling.User", "Alibaba Cloud throttled this account's calls", StatusCode.Unavailable, ThrottleRemedy, retryable: true),
+        E("Throttling.Api", "Alibaba Cloud throttled this API", StatusCode.Unavailable, ThrottleRemedy, retryable: true),
+        E("Rejected.Throttling", "Alibaba Cloud rejected the call by flow control", StatusCode.Unavailable, ThrottleRemedy, retryable: true),
+        E("ServiceUnavailable", "Alibaba Cloud was temporarily unavailable", StatusCode.Unavailable,
+            "The provider already retried; run the operation again in a few minutes (check https://status.alibabacloud.com)", retryable: true),
+        E("InternalError", "Alibaba Cloud had an internal error", StatusCode.Unavailable,
+            "The provider already retried; run the operation again in a few minutes", retryable: true),
+
+        // ---- credentials ------------------------------------------------------------------------------------------
+        E("SignatureDoesNotMatch", "Alibaba Cloud rejected the request signature: the AccessKey secret does not belong to the AccessKey ID", StatusCode.Unauthenticated,
+            "Check publicip:alicloudSecretKey (or ALIBABA_CLOUD_ACCESS_KEY_SECRET) against the AccessKey ID, and that this machine's clock is right"),
+        E("InvalidAccessKeyId.NotFound", "the AccessKey ID does not exist", StatusCode.Unauthenticated,
+            "Check publicip:alicloudAccessKey (or ALIBABA_CLOUD_ACCESS_KEY_ID); the key may have been deleted or disabled"),
+        E("InvalidAccessKeyId.Inactive", "the AccessKey is disabled", StatusCode.Unauthenticated, "Enable the AccessKey in the RAM console or configure another one"),
+        E("InvalidSecurityToken.Expired", "the STS security token has expired", StatusCode.Unauthenticated,
+            "Get a fresh STS token and set publicip:alicloudSecurityToken (or ALIBABA_CLOUD_SECURITY_TOKEN)"),
+        E("InvalidSecurityToken.MismatchWithAccessKey", "the STS security token does not belong to the AccessKey ID", StatusCode.Unauthenticated,
+            "Set the AccessKey ID, secret and security token from the same AssumeRole answer"),
+        E("InvalidTimeStamp.Expired", "the request's timestamp is too far from Alibaba Cloud's clock", StatusCode.Unauthenticated,
+            "Synchronise this machine's clock (NTP), then run the operation again"),
+
+        // ---- transport ----------------------------------------------------------------------------------------------
+        E(TransportTimeout, "Alibaba Cloud did not answer in time", StatusCode.Unavailable,
+            "Check the network path to the endpoint (or alicloudEcsEndpoint/alicloudVpcEndpoint) and run the operation again; the provider re-reads before acting, so repeating is safe", retryable: true),
+        E(TransportFailure, "the request did not reach Alibaba Cloud", StatusCode.Unavailable,
+            "Check the network, proxy and endpoint settings (alicloudEcsEndpoint/alicloudVpcEndpoint), then run the operation again", retryable: true),
+    }.ToFrozenDictionary(e => e.Code, StringComparer.Ordinal);
+
+    private const string ThrottleRemedy =
+        "The provider retried with backoff and gave up; run the operation again in a minute, raise publicip:alicloudMaxRetries, or ask Alibaba Cloud for a higher API quota";
+
+    /// <summary>The diagnostic for a failed call; <paramref name="doing"/> says what the provider was doing, e.g. "releasing 47.1.2.3 of i-abc".</summary>
+    public Diagnostic Explain(Exception e, string doing, string? context = null)
+    {
+        var ctx = context is null ? "" : "; " + context;
+        switch (e)
+        {
+            case AlibabaApiException api:
+                var entry = ((IDiagnosticCatalogue)this).Find(api.Code)
+                    ?? (api.IsThrottling ? Entries["Throttling"] : null)
+                    ?? Unknown(api);
+                var attempts = api.Attempts > 1 ? $", after {api.Attempts} attempts" : "";
+                return new Diagnostic(entry,
+                    $"{doing} failed: {entry.Title}{ctx} (Alibaba Cloud {api.Action} answered {api.Code}: \"{api.ErrorMessage.TrimEnd('.')}\", RequestId {api.RequestId ?? "none"}{attempts})");
+            case AlibabaTransportException transport:
+                var t = Entries[transport.IsTimeout ? TransportTimeout : TransportFailure];
+                return new Diagnostic(t, $"{doing} failed: {t.Title}{ctx} ({transport.Message}, after {transport.Attempts} attempts)");
+            default:
+                throw new ArgumentException("not an Alibaba Cloud failure", nameof(e), e);
+        }
+    }
+
+    /// <summary>A diagnostic found without a failed call (read-only preflight, a state the provider saw itself).</summary>
+    public Diagnostic Diagnose(string code, string what) => new(Entries[code], $"{what}: {Entries[code].Title}");
+
+    /// <summary>The failure as the exception the engine reports (state is kept: nothing is removed on an error).</summary>
+    public ResourceException Fail(Exception e, string doing, string? context = null) => Explain(e, doing, context).ToException(e);
+
+    /// <summary>Runs one cloud step; an Alibaba failure leaves as its diagnostic, anything else (cancellation, bugs) unchanged.</summary>
+    public async Task<T> GuardAsync<T>(string doing, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (Exception e) when (IsAlibabaFailure(e))
+        {
+            throw Fail(e, doing);
+        }
+    }
+
+    public Task GuardAsync(string doing, Func<Task> step) => GuardAsync<bool>(doing, async () => { await step(); return true; });
+
+    public static bool IsAlibabaFailure(Exception e) => e is AlibabaApiException or AlibabaTransportException;
+
+    private static DiagnosticEntry Unknown(AlibabaApiException api) =>
+        new(api.Code, "Alibaba Cloud refused the call", DiagnosticSeverity.Error,
+            (int)api.HttpStatus >= 500 ? StatusCode.Unavailable : StatusCode.FailedPrecondition,
+            $"See {api.Recommend ?? "https://api.aliyun.com/troubleshoot?q=" + api.Code} for this code, fix the cause, then run the operation again",
+            api.IsRetryable);
+}

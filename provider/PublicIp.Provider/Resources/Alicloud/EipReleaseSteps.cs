@@ -1,0 +1,102 @@
+using PublicIp.Alibaba;
+using PublicIp.Protocol.Resources;
+using PublicIp.Provider.Clients.Alibaba;
+using PublicIp.Provider.Diagnostics;
+using PublicIp.Provider.Release;
+using AliEip = PublicIp.Alibaba.EipAddress;
+
+namespace PublicIp.Provider.Resources.Alicloud;
+
+/// <summary>
+/// Unassociate, wait until Available, release, wait until gone: the EIP release for EipAddress and for a
+/// NAT public IP converted to an EIP. The VPC API has no DryRun for these calls, so a rehearsal checks
+/// what it can read (status, charge type, deletion protection) and says the calls were not rehearsed.
+/// </summary>
+public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId, IResourceLog log, AlibabaDiagnostics diagnostics) : IReleaseSteps
+{
+    private AliEip? _live;
+
+    public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
+    {
+        var eip = await diagnostics.GuardAsync($"reading EIP {allocationId}", () => EipFinder.FindAsync(clients, allocationId, ct));
+        if (eip is not null && EipFinder.IsTransitional(eip.Status))
+        {
+            // Unassociate and Release are refused mid-transition; a Releasing EIP settles as gone.
+            eip = await diagnostics.GuardAsync($"waiting for EIP {allocationId}", () => EipFinder.WaitUntilSettledAsync(clients, allocationId, log, ct));
+        }
+        _live = eip;
+        return eip is null ? null : Snapshot(eip);
+    }
+
+    public static AddressSnapshot Snapshot(AliEip eip) => new(
+        eip.AllocationId,
+        $"EIP {eip.IpAddress} ({eip.AllocationId})",
+        eip.Status == EipFinder.InUse || eip.InstanceId is not null ? $"{eip.InstanceType ?? "instance"} {eip.InstanceId}" : null);
+
+    public async Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    {
+        var live = _live ?? throw new InvalidOperationException("ReadAsync must run first");
+        if (dryRun)
+        {
+            return; // nothing to check without DryRun beyond the status ReadAsync already settled
+        }
+        var doing = $"unassociating {address.Describe} from {address.AssociatedWith}";
+        await diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("UnassociateEipAddress", AlibabaRetry.Unassociate, async c =>
+        {
+            try
+            {
+                await clients.Vpc.UnassociateEipAddressAsync(new UnassociateEipAddressRequest(allocationId, clients.RegionId)
+                {
+                    InstanceId = live.InstanceId,
+                    InstanceType = live.InstanceType,
+                    PrivateIpAddress = live.PrivateIpAddress,
+                }, c);
+            }
+            catch (AlibabaApiException e) when (e.Code is "IncorrectEipStatus" or "InvalidAllocationId.NotFound")
+            {
+                // Someone else may have unassociated (or released) it meanwhile: that is the goal, not a failure.
+                var now = await EipFinder.FindAsync(clients, allocationId, c);
+                if (now is not null && now.Status != EipFinder.Available)
+                {
+                    throw;
+                }
+            }
+        }, clients, log, ct));
+        await diagnostics.GuardAsync(doing, () => EipFinder.WaitAsync(clients, allocationId, e => e is null || e.Status == EipFinder.Available,
+            "to become Available after UnassociateEipAddress", log, ct));
+    }
+
+    public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    {
+        var live = _live ?? throw new InvalidOperationException("ReadAsync must run first");
+        var doing = $"releasing {address.Describe}";
+        if (live.ChargeType == "PrePaid")
+        {
+            throw diagnostics.Diagnose("Forbidden.ChargeTypeIsPrepaid", doing).ToException();
+        }
+        if (live.DeletionProtection)
+        {
+            throw diagnostics.Diagnose("InvalidOperation.DeletionProtection", doing).ToException();
+        }
+        if (dryRun)
+        {
+            await log.InfoAsync("the VPC API has no DryRun for UnassociateEipAddress and ReleaseEipAddress: the rehearsal checked the EIP's status, " +
+                "charge type and deletion protection read-only, but the calls themselves could not be rehearsed");
+            return;
+        }
+        await diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("ReleaseEipAddress", AlibabaRetry.ReleaseEip, async c =>
+        {
+            try
+            {
+                await clients.Vpc.ReleaseEipAddressAsync(new ReleaseEipAddressRequest(allocationId, clients.RegionId), c);
+            }
+            catch (AlibabaApiException e) when (e.Code == "InvalidAllocationId.NotFound")
+            {
+                await log.WarningAsync($"{address.Describe} was already released (ReleaseEipAddress answered InvalidAllocationId.NotFound)");
+            }
+        }, clients, log, ct));
+    }
+
+    public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) =>
+        diagnostics.GuardAsync($"waiting for {address.Describe} to be released", () => EipFinder.WaitUntilGoneAsync(clients, allocationId, log, ct));
+}

@@ -1,0 +1,306 @@
+using System.Globalization;
+using PublicIp.Alibaba;
+using PublicIp.Protocol.Resources;
+using PublicIp.Protocol.Values;
+using PublicIp.Provider.Clients;
+using PublicIp.Provider.Clients.Alibaba;
+using PublicIp.Provider.Diagnostics;
+using PublicIp.Provider.Release;
+
+namespace PublicIp.Provider.Resources.Alicloud;
+
+public sealed record InstancePublicIpArgs(string InstanceId, string? RegionId, string? IpAddress, string VpcRelease);
+
+public sealed record InstancePublicIpState(string InstanceId, string RegionId, string IpAddress, string VpcRelease, string? InstanceNetworkType);
+
+/// <summary>
+/// publicip:alicloud:InstancePublicIp — the classic public IP of an ECS instance (AllocatePublicIpAddress /
+/// ReleasePublicIpAddress). The id is the instance id: ECS gives an instance at most one such address.
+/// </summary>
+public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePublicIpArgs, InstancePublicIpState>
+{
+    public const string Fail = "fail";
+    public const string ConvertToEip = "convertToEip";
+
+    private readonly AlibabaDiagnostics _diagnostics = new();
+
+    // Once per provider process (this object lives as long as the provider), not per resource: one warning is enough.
+    private int _deprecationWarned;
+
+    public override string Token => "publicip:alicloud:InstancePublicIp";
+
+    public override IReadOnlyList<string> OutputProperties { get; } = ["instanceId", "regionId", "ipAddress", "vpcRelease", "instanceNetworkType"];
+
+    protected override IReadOnlySet<string> ReplaceOnChanges { get; } = new HashSet<string>(StringComparer.Ordinal) { "instanceId", "regionId", "ipAddress" };
+
+    protected override InstancePublicIpArgs ReadArgs(InputReader r) => new(
+        InstanceId: r.String("instanceId", required: true) ?? "",
+        RegionId: r.String("regionId"),
+        IpAddress: r.String("ipAddress"),
+        VpcRelease: r.String("vpcRelease", allowed: [Fail, ConvertToEip]) ?? Fail);
+
+    protected override PropertyMap WithDefaults(PropertyMap news, InstancePublicIpArgs args)
+    {
+        var withDefaults = news.ContainsKey("vpcRelease") ? news : news.Set("vpcRelease", PropertyValue.Of(args.VpcRelease));
+        return news.ContainsKey("regionId") || clients.AlicloudRegion is not { } region ? withDefaults : withDefaults.Set("regionId", PropertyValue.Of(region));
+    }
+
+    protected override async Task CheckWithCloudAsync(ResourceCall call, InstancePublicIpArgs args, InputReader reader)
+    {
+        await WarnDeprecatedOnceAsync(call);
+        if (args.RegionId is null && !reader.IsUnknown("regionId") && clients.AlicloudRegion is null)
+        {
+            reader.Fail("regionId", "'regionId' is required when the provider has no alicloudRegion (set `publicip:alicloudRegion` or ALIBABA_CLOUD_REGION_ID)");
+        }
+    }
+
+    private async Task WarnDeprecatedOnceAsync(ResourceCall call)
+    {
+        if (Interlocked.Exchange(ref _deprecationWarned, 1) == 0)
+        {
+            await call.Log.WarningAsync("ECS has deprecated AllocatePublicIpAddress/ReleasePublicIpAddress and offers no replacement API; " +
+                "publicip:alicloud:InstancePublicIp keeps working while ECS accepts the calls. For new stacks prefer publicip:alicloud:EipAddress");
+        }
+    }
+
+    protected override InstancePublicIpArgs ArgsFromInputs(PropertyMap inputs) => ReadArgs(new InputReader(inputs));
+
+    protected override PropertyMap WriteArgs(InstancePublicIpArgs a) => PropertyMap.Empty
+        .Set("instanceId", PropertyValue.Of(a.InstanceId))
+        .SetIfNotNull("regionId", PropertyValue.Of(a.RegionId))
+        .SetIfNotNull("ipAddress", PropertyValue.Of(a.IpAddress))
+        .Set("vpcRelease", PropertyValue.Of(a.VpcRelease));
+
+    protected override InstancePublicIpState ReadState(PropertyMap o)
+    {
+        var r = new InputReader(o);
+        return new InstancePublicIpState(r.String("instanceId") ?? "", r.String("regionId") ?? "", r.String("ipAddress") ?? "",
+            r.String("vpcRelease") ?? Fail, r.String("instanceNetworkType"));
+    }
+
+    protected override PropertyMap WriteState(InstancePublicIpState s) => PropertyMap.Empty
+        .Set("instanceId", PropertyValue.Of(s.InstanceId))
+        .Set("regionId", PropertyValue.Of(s.RegionId))
+        .Set("ipAddress", PropertyValue.Of(s.IpAddress))
+        .Set("vpcRelease", PropertyValue.Of(s.VpcRelease))
+        .Set("instanceNetworkType", PropertyValue.Of(s.InstanceNetworkType));
+
+    private Task<EcsInstance?> FindInstanceAsync(AlibabaClients alibaba, string instanceId, CancellationToken ct) =>
+        _diagnostics.GuardAsync($"reading instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, ct));
+
+    // ---- preview ----------------------------------------------------------------------------------------------------
+
+    protected override async Task<PropertyMap> PreviewCreateAsync(ResourceCall call, InstancePublicIpArgs args, PropertyMap inputs)
+    {
+        if (args.InstanceId.Length == 0)
+        {
+            return inputs; // the instance is created by the same program: nothing to look at yet
+        }
+        var alibaba = clients.Alibaba(args.RegionId);
+        var instance = await FindInstanceAsync(alibaba, args.InstanceId, call.CancellationToken)
+            ?? throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"allocating a public IP for {args.InstanceId} in {alibaba.RegionId}").ToException();
+        foreach (var problem in Preflight(instance, args.VpcRelease, alibaba.Time.GetUtcNow()))
+        {
+            await call.Log.WarningAsync(problem.Message);
+        }
+        await call.Log.InfoAsync($"preview checked instance {instance.InstanceId} read-only ({instance.Status}, {instance.InstanceNetworkType} network, created " +
+            $"{Created(instance)}); ReleasePublicIpAddress has no DryRun, so the eventual release could not be rehearsed");
+        return inputs;
+    }
+
+    /// <summary>What a release would run into, read without changing anything.</summary>
+    private List<Diagnostic> Preflight(EcsInstance instance, string vpcRelease, DateTimeOffset now)
+    {
+        var doing = $"releasing the public IP of {instance.InstanceId}";
+        var problems = new List<Diagnostic>();
+        if (InstanceFinder.IsSecurityLocked(instance))
+        {
+            problems.Add(_diagnostics.Diagnose("InstanceLockedForSecurity", doing));
+        }
+        if (!InstanceFinder.AllowsPublicIpChanges(instance))
+        {
+            problems.Add(_diagnostics.Diagnose("IncorrectInstanceStatus", $"{doing} (the instance is {instance.Status})"));
+        }
+        if (instance.IsVpc && vpcRelease == Fail)
+        {
+            problems.Add(InstanceNetworkProblem(instance, doing, now));
+        }
+        return problems;
+    }
+
+    private Diagnostic InstanceNetworkProblem(EcsInstance instance, string doing, DateTimeOffset now) =>
+        InstanceFinder.NatReleaseWindowPassed(instance, now)
+            ? _diagnostics.Diagnose("Forbidden.ExceedDuration", $"{doing} (a VPC instance, created {Created(instance)}, more than 6 hours ago)")
+            : _diagnostics.Diagnose("OperationDenied", $"{doing} (a VPC instance with vpcRelease \"fail\": ECS may refuse the release)");
+
+    private static string Created(EcsInstance instance) =>
+        instance.CreationTime?.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) ?? "at an unknown time";
+
+    // ---- create -----------------------------------------------------------------------------------------------------
+
+    protected override async Task<(string Id, InstancePublicIpState State)> CreateAsync(ResourceCall call, InstancePublicIpArgs args)
+    {
+        var alibaba = clients.Alibaba(args.RegionId);
+        var ct = call.CancellationToken;
+        var doing = $"allocating a public IP for {args.InstanceId}";
+        var instance = await FindInstanceAsync(alibaba, args.InstanceId, ct)
+            ?? throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"{doing} in {alibaba.RegionId}").ToException();
+        var existing = instance.PublicIpAddresses.Count > 0 ? instance.PublicIpAddresses[0] : null;
+        if (args.IpAddress is { } wanted && existing is not null && existing != wanted)
+        {
+            // A repeat AllocatePublicIpAddress returns the address the instance has, not the one asked for.
+            throw new ResourceException(Grpc.Core.StatusCode.AlreadyExists,
+                $"{doing}: the instance already has public IP {existing}, and ECS gives an instance only one; to get {wanted}, destroy the resource " +
+                "that holds the current address first (or set the resource option deleteBeforeReplace) [AllocatedAlready]");
+        }
+        var ip = await _diagnostics.GuardAsync(doing, () => alibaba.Ecs.AllocatePublicIpAddressAsync(new AllocatePublicIpAddressRequest(args.InstanceId, args.IpAddress), ct));
+        if (ip == existing)
+        {
+            await call.Log.InfoAsync($"instance {args.InstanceId} already had public IP {ip}; ECS returned it and the stack now manages it");
+        }
+        await call.Log.InfoAsync($"public IP {ip} takes effect after instance {args.InstanceId} is started or rebooted");
+        return (args.InstanceId, new InstancePublicIpState(args.InstanceId, alibaba.RegionId, ip, args.VpcRelease, instance.InstanceNetworkType));
+    }
+
+    // ---- read -------------------------------------------------------------------------------------------------------
+
+    protected override async Task<Observed<InstancePublicIpArgs, InstancePublicIpState>?> ReadAsync(ResourceCall call, string id, InstancePublicIpState? old,
+        InstancePublicIpArgs? oldArgs)
+    {
+        var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
+        var instance = await FindInstanceAsync(alibaba, id, call.CancellationToken);
+        // A stack's address is gone when its instance is, or when the instance no longer lists it; an import takes what is there.
+        var ip = old?.IpAddress is { Length: > 0 } known
+            ? instance?.PublicIpAddresses.FirstOrDefault(a => a == known)
+            : instance is { PublicIpAddresses.Count: > 0 } ? instance.PublicIpAddresses[0] : null;
+        if (instance is null || ip is null)
+        {
+            return null;
+        }
+        var vpcRelease = old?.VpcRelease ?? oldArgs?.VpcRelease ?? Fail;
+        var state = new InstancePublicIpState(id, alibaba.RegionId, ip, vpcRelease, instance.InstanceNetworkType);
+        return new Observed<InstancePublicIpArgs, InstancePublicIpState>(id, state,
+            new InstancePublicIpArgs(id, alibaba.RegionId, oldArgs?.IpAddress is null ? null : ip, vpcRelease));
+    }
+
+    protected override Task<InstancePublicIpState> UpdateAsync(ResourceCall call, string id, InstancePublicIpState old, InstancePublicIpArgs oldArgs,
+        InstancePublicIpArgs newArgs) =>
+        // Only vpcRelease can change in place; it is a provider-side choice that the next destroy reads from state.
+        Task.FromResult(old with { VpcRelease = newArgs.VpcRelease });
+
+    // ---- delete -----------------------------------------------------------------------------------------------------
+
+    protected override async Task DeleteAsync(ResourceCall call, string id, InstancePublicIpState state, InstancePublicIpArgs? oldArgs)
+    {
+        await WarnDeprecatedOnceAsync(call);
+        var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
+        var vpcRelease = oldArgs?.VpcRelease ?? state.VpcRelease;
+        await ReleaseWorkflow.RunAsync(new ReleaseSteps(this, alibaba, state with { VpcRelease = vpcRelease }, call), call, clients.Config.RehearseDeletes);
+    }
+
+    /// <summary>ReleasePublicIpAddress has nothing to disassociate; a denied release on a VPC instance may go through an EIP.</summary>
+    private sealed class ReleaseSteps(InstancePublicIp resource, AlibabaClients alibaba, InstancePublicIpState state, ResourceCall call) : IReleaseSteps
+    {
+        private readonly AlibabaDiagnostics _diagnostics = resource._diagnostics;
+        private EcsInstance? _instance;
+
+        public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
+        {
+            _instance = await resource.FindInstanceAsync(alibaba, state.InstanceId, ct);
+            if (_instance is null)
+            {
+                await call.Log.WarningAsync($"instance {state.InstanceId} no longer exists, and its public IP {state.IpAddress} went with it");
+                return null;
+            }
+            if (_instance.EipAllocationId is { } converted && _instance.EipAddress == state.IpAddress)
+            {
+                // An earlier destroy converted the address to an EIP and then stopped: finish with that EIP, or it would leak.
+                return new AddressSnapshot(converted, $"public IP {state.IpAddress} of {state.InstanceId}, converted to EIP {converted}", null);
+            }
+            return _instance.PublicIpAddresses.Contains(state.IpAddress)
+                ? new AddressSnapshot(state.InstanceId, $"public IP {state.IpAddress} of {state.InstanceId}", null)
+                : null;
+        }
+
+        public Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct) => Task.CompletedTask;
+
+        public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+        {
+            var instance = _instance!;
+            var doing = $"releasing {address.Describe}";
+            if (address.Id != state.InstanceId)
+            {
+                await ReleaseConvertedEipAsync(address.Id, dryRun);
+                return;
+            }
+            if (dryRun)
+            {
+                var problems = resource.Preflight(instance, state.VpcRelease, alibaba.Time.GetUtcNow());
+                if (problems.Count > 0)
+                {
+                    throw new ResourceException(problems[0].Entry.Status,
+                        "destroy rehearsal (rehearseDeletes is on) found that the release would fail: " + string.Join(" | ", problems.Select(p => p.Message)) +
+                        ". Nothing was changed and the resource stays in the stack");
+                }
+                await call.Log.InfoAsync($"ReleasePublicIpAddress has no DryRun: the rehearsal checked {instance.InstanceId} read-only ({instance.Status}, " +
+                    $"{instance.InstanceNetworkType} network, created {Created(instance)}) but could not rehearse the release itself");
+                return;
+            }
+            try
+            {
+                await alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId), ct);
+            }
+            catch (AlibabaApiException e) when (e.Code is "InvalidIpAddress.NotFound" or "InvalidInstanceId.NotFound")
+            {
+                var now = await resource.FindInstanceAsync(alibaba, state.InstanceId, ct);
+                if (now is not null && now.PublicIpAddresses.Contains(state.IpAddress))
+                {
+                    throw _diagnostics.Fail(e, doing);
+                }
+                await call.Log.WarningAsync($"{address.Describe} was already released ({e.Code}); removing it from the stack");
+            }
+            catch (AlibabaApiException e) when (e.Code is "OperationDenied" or "Forbidden.ExceedDuration" && instance.IsVpc)
+            {
+                if (state.VpcRelease != ConvertToEip)
+                {
+                    var context = e.Code == "Forbidden.ExceedDuration" ? $"instance {instance.InstanceId} was created {Created(instance)}" : null;
+                    throw _diagnostics.Fail(e, doing, context);
+                }
+                await ConvertAndReleaseAsync(instance, e.Code, ct);
+            }
+            catch (AlibabaApiException e) when (e.Code == "Forbidden.ExceedDuration")
+            {
+                throw _diagnostics.Fail(e, doing, $"instance {instance.InstanceId} was created {Created(instance)}");
+            }
+            catch (AlibabaApiException e) when (e.Code == "IncorrectInstanceStatus")
+            {
+                throw _diagnostics.Fail(e, doing, $"instance {instance.InstanceId} is {instance.Status}");
+            }
+            catch (Exception e) when (AlibabaDiagnostics.IsAlibabaFailure(e))
+            {
+                throw _diagnostics.Fail(e, doing);
+            }
+        }
+
+        private async Task ConvertAndReleaseAsync(EcsInstance instance, string deniedWith, CancellationToken ct)
+        {
+            var doing = $"converting public IP {state.IpAddress} of {instance.InstanceId} to an EIP";
+            await call.Log.InfoAsync($"ReleasePublicIpAddress was refused ({deniedWith}) and vpcRelease is convertToEip: {doing} (ConvertNatPublicIpToEip), then releasing that EIP");
+            await _diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("ConvertNatPublicIpToEip", AlibabaRetry.Convert,
+                c => alibaba.Ecs.ConvertNatPublicIpToEipAsync(new ConvertNatPublicIpToEipRequest(instance.InstanceId, alibaba.RegionId), c), alibaba, call.Log, ct));
+            var converted = await resource.FindInstanceAsync(alibaba, instance.InstanceId, ct);
+            var allocationId = converted?.EipAllocationId
+                ?? throw new ResourceException(Grpc.Core.StatusCode.FailedPrecondition,
+                    $"{doing}: ConvertNatPublicIpToEip succeeded but {instance.InstanceId} reports no EIP; find the EIP with address {state.IpAddress} in the VPC console " +
+                    "and release it (the resource stays in the stack)");
+            await ReleaseConvertedEipAsync(allocationId, dryRun: false);
+        }
+
+        private Task ReleaseConvertedEipAsync(string allocationId, bool dryRun) =>
+            dryRun
+                ? call.Log.InfoAsync($"the address was already converted to EIP {allocationId}; destroy would unassociate and release that EIP")
+                : ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, allocationId, call.Log, _diagnostics), call, rehearse: false);
+
+        public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) => Task.CompletedTask;
+    }
+}
