@@ -1,4 +1,6 @@
 using Amazon.EC2;
+using Amazon.EC2.Model;
+using Pulumirpc;
 using PublicIp.AwsEmulation;
 using PublicIp.Harness;
 using PublicIp.Protocol.Values;
@@ -39,6 +41,32 @@ public sealed class AwsFixture : IAsyncLifetime
         (await harness.ConfigureAsync(Config(extraConfig))).EnsureOk();
         return harness;
     }
+
+    private NonDefaultVpcTopology? _nonDefaultVpc;
+    private DefaultVpcInstance? _defaultVpcInstance;
+
+    /// <summary>A non-default VPC with an instance and a spare ENI, built once per fixture (moto directly, no faults).</summary>
+    public async Task<NonDefaultVpcTopology> NonDefaultVpcAsync() => _nonDefaultVpc ??= await Ec2Topology.CreateNonDefaultVpcAsync(Ec2);
+
+    /// <summary>An instance in the default VPC, launched once per fixture.</summary>
+    public async Task<DefaultVpcInstance> DefaultVpcInstanceAsync() => _defaultVpcInstance ??= await Ec2Topology.LaunchInDefaultVpcAsync(Ec2);
+
+    /// <summary>Tests of one class run one after another: each starts with no faults and an empty journal.</summary>
+    public void Reset()
+    {
+        Proxy.ClearFaults();
+        Proxy.Journal.Clear();
+    }
+
+    /// <summary>The address as moto holds it (by AllocationId or PublicIp), or null.</summary>
+    public async Task<Address?> FindInMotoAsync(string id)
+    {
+        var all = await Ec2.DescribeAddressesAsync(new DescribeAddressesRequest());
+        return (all.Addresses ?? []).FirstOrDefault(a => a.AllocationId == id || (string.IsNullOrEmpty(a.AllocationId) && a.PublicIp == id));
+    }
+
+    public static IReadOnlyList<string> Said(LifecycleHarness h, LogSeverity severity) =>
+        [.. h.Engine.Messages.Where(m => m.Severity == severity && !m.Ephemeral).Select(m => m.Message)];
 
     public async Task DisposeAsync()
     {
