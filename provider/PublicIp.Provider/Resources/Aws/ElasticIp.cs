@@ -366,12 +366,17 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         return request;
     }
 
-    /// <summary>A retry budget inside the engine's timeout, with a margin so our diagnostic beats the deadline.</summary>
-    private static RetryOptions Budget(ResourceCall call)
+    private static RetryOptions Budget(ResourceCall call) => RetryOptions.EventualConsistency with { Budget = RetryBudget(call.Timeout, TimeSpan.Zero) };
+
+    /// <summary>
+    /// How long retries may still take: what is left of the engine's timeout, less a margin so our diagnostic
+    /// reaches the user before the deadline does, and never more than the usual consistency window.
+    /// </summary>
+    internal static TimeSpan RetryBudget(TimeSpan timeout, TimeSpan used)
     {
-        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, call.Timeout.Ticks / 10));
-        var budget = call.Timeout - margin;
-        return RetryOptions.EventualConsistency with { Budget = budget < RetryOptions.EventualConsistency.Budget ? budget : RetryOptions.EventualConsistency.Budget };
+        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, timeout.Ticks / 10));
+        var left = timeout - margin - used;
+        return left < TimeSpan.Zero ? TimeSpan.Zero : left < RetryOptions.EventualConsistency.Budget ? left : RetryOptions.EventualConsistency.Budget;
     }
 
     protected override async Task<Observed<ElasticIpArgs, ElasticIpState>?> ReadAsync(ResourceCall call, string id, ElasticIpState? old, ElasticIpArgs? oldArgs)

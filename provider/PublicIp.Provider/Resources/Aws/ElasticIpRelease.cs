@@ -227,13 +227,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         }
     }
 
-    /// <summary>What is left of the engine's timeout, minus a margin so our diagnostic beats the deadline.</summary>
-    private TimeSpan Remaining()
-    {
-        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, _call.Timeout.Ticks / 10));
-        var left = _call.Timeout - margin - _time.GetElapsedTime(_started);
-        return left < TimeSpan.Zero ? TimeSpan.Zero : left < RetryOptions.EventualConsistency.Budget ? left : RetryOptions.EventualConsistency.Budget;
-    }
+    private TimeSpan Remaining() => ElasticIp.RetryBudget(_call.Timeout, _time.GetElapsedTime(_started));
 
     /// <summary>AuthFailure while DescribeAddresses still lists the address as ours: a managed service holds it.</summary>
     private sealed class HeldByServiceException(string? holder, Exception inner) : Exception("held by a managed service", inner)
