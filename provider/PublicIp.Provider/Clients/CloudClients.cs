@@ -11,12 +11,13 @@ namespace PublicIp.Provider.Clients;
 /// The configured cloud clients, built on first use so a stack that only uses one cloud never needs the
 /// other's region or credentials.
 /// </summary>
-public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFactory alibabaFactory)
+public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFactory? alibabaFactory = null)
 {
     private readonly object _gate = new();
     private ProviderConfig? _config;
     private IAmazonEC2? _ec2;
     private readonly Dictionary<string, AlibabaClients> _alibaba = new(StringComparer.Ordinal);
+    private readonly IAlibabaClientFactory _alibabaFactory = alibabaFactory ?? new AlibabaClientFactory(Environment.GetEnvironmentVariable);
 
     public void Configure(ProviderConfig config)
     {
@@ -64,7 +65,7 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
         {
             if (!_alibaba.TryGetValue(region, out var clients))
             {
-                clients = alibabaFactory.Create(Config.Alicloud, region);
+                clients = _alibabaFactory.Create(Config.Alicloud, region);
                 _alibaba[region] = clients;
             }
             return clients;
