@@ -30,7 +30,7 @@ public class AlicloudConfigurationTests(AlibabaFixture ali) : IClassFixture<Alib
     {
         const string wrong = "wrong-secret-value-123";
         await using var h = await LifecycleHarness.StartAsync(CleanEnvironment);
-        (await h.ConfigureAsync(ali.Config(("alicloudSecretKey", Props.Secret(wrong))))).EnsureOk();
+        (await h.ConfigureAsync(ali.Config().Set("alicloudSecretKey", Props.Secret(wrong)))).EnsureOk();
         var up = await h.UpAsync(new ResourceSpec(EipType, "badsig", Props.Map()));
         Assert.Equal(StatusCode.Unauthenticated, up.Code);
         Assert.Contains("[SignatureDoesNotMatch]", up.Error, StringComparison.Ordinal);
@@ -45,7 +45,7 @@ public class AlicloudConfigurationTests(AlibabaFixture ali) : IClassFixture<Alib
     public async Task An_unknown_access_key_is_InvalidAccessKeyId_NotFound()
     {
         await using var h = await LifecycleHarness.StartAsync(CleanEnvironment);
-        (await h.ConfigureAsync(ali.Config(("alicloudAccessKey", Props.Secret("LTAI-nobody"))))).EnsureOk();
+        (await h.ConfigureAsync(ali.Config().Set("alicloudAccessKey", Props.Secret("LTAI-nobody")))).EnsureOk();
         var up = await h.UpAsync(new ResourceSpec(EipType, "badkey", Props.Map()));
         Assert.Equal(StatusCode.Unauthenticated, up.Code);
         Assert.Contains("[InvalidAccessKeyId.NotFound]", up.Error, StringComparison.Ordinal);
