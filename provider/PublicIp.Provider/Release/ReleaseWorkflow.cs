@@ -22,6 +22,12 @@ public interface IReleaseSteps
 
     Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
 
+    /// <summary>
+    /// True when dryRun really asks the cloud (EC2's DryRun); false when the cloud has no DryRun for these
+    /// calls and a dry run can only check preconditions read-only. A rehearsal must not claim more than it did.
+    /// </summary>
+    bool RehearsesWithCloudDryRun => true;
+
     Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
 
     /// <summary>Clouds whose release is asynchronous wait here until the address is gone; others return at once.</summary>
@@ -54,7 +60,10 @@ public static class ReleaseWorkflow
             }
             await steps.ReleaseAsync(address, dryRun: true, ct);
             plan.Add($"release {address.Describe}");
-            var summary = $"destroy rehearsal (rehearseDeletes is on): would {string.Join(", then ", plan)}; every step was permitted. Nothing was changed and the resource stays in the stack";
+            var checkedHow = steps.RehearsesWithCloudDryRun
+                ? "the cloud's DryRun permitted every step"
+                : "the cloud has no DryRun for these calls, so only a read-only preflight ran and the release itself was not rehearsed";
+            var summary = $"destroy rehearsal (rehearseDeletes is on): would {string.Join(", then ", plan)}; {checkedHow}. Nothing was changed and the resource stays in the stack";
             await call.Log.InfoAsync(summary);
             throw new ResourceException(StatusCode.FailedPrecondition, summary);
         }

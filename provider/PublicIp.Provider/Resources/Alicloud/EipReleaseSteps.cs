@@ -16,6 +16,9 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
 {
     private AliEip? _live;
 
+    // The VPC API has no DryRun for Unassociate/ReleaseEipAddress: a rehearsal is a read-only preflight.
+    public bool RehearsesWithCloudDryRun => false;
+
     public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
     {
         var eip = await diagnostics.GuardAsync($"reading EIP {allocationId}", () => EipFinder.FindAsync(clients, allocationId, ct));

@@ -204,6 +204,9 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         private readonly AlibabaDiagnostics _diagnostics = resource._diagnostics;
         private EcsInstance? _instance;
 
+        // ReleasePublicIpAddress has no usable DryRun: a rehearsal is a read-only preflight.
+        public bool RehearsesWithCloudDryRun => false;
+
         public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
         {
             _instance = await resource.FindInstanceAsync(alibaba, state.InstanceId, ct);
