@@ -83,6 +83,24 @@ public class ElasticIpDeleteTests(AwsFixture aws) : ElasticIpTestBase(aws), ICla
     }
 
     [Fact]
+    public async Task InUse_that_never_clears_fails_with_its_diagnostic_before_the_deadline()
+    {
+        var net = await Aws.NonDefaultVpcAsync();
+        var (h, id, ip) = await UpAsync("stays-in-use", ("instanceId", net.InstanceId));
+        await using var _ = h;
+        var fault = Aws.Proxy.Inject(Fault.Error("ReleaseAddress", Ec2Error.InUse(ip)).ForAllocationId(id).Always());
+
+        var result = await h.DestroyAsync("stays-in-use", timeoutSeconds: 4);
+
+        Assert.Equal(StatusCode.FailedPrecondition, result.Code);
+        Assert.Contains("[InvalidIPAddress.InUse]", result.Error, StringComparison.Ordinal);
+        Assert.True(fault.Fired >= 2, "retried while EC2 could still be catching up");
+        Assert.True(h.State.ContainsKey("stays-in-use"));
+        fault.Remove();
+        (await h.DestroyAsync("stays-in-use")).EnsureOk();
+    }
+
+    [Fact]
     public async Task Double_delete_is_a_success_with_a_warning()
     {
         var (h, _, _) = await UpAsync("twice");

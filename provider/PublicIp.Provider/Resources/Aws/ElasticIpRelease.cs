@@ -25,6 +25,13 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     private Address? _live;
     private string? _holder;
     private bool _gone;
+    private long? _firstInUse;
+
+    /// <summary>
+    /// How long InvalidIPAddress.InUse counts as EC2 catching up with a disassociate; past it, something
+    /// re-associated the address and waiting longer cannot help.
+    /// </summary>
+    internal static readonly TimeSpan InUseWindow = TimeSpan.FromSeconds(60);
 
     public ElasticIpRelease(IAmazonEC2 ec2, ResourceCall call, string id, ElasticIpState state, TimeProvider time)
     {
@@ -166,6 +173,12 @@ internal sealed class ElasticIpRelease : IReleaseSteps
                 : $"it is held by {holder}");
             throw Ec2Diagnostics.Instance.Fail(held.InnerException!, action, Subject, detail);
         }
+        catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == "InvalidIPAddress.InUse")
+        {
+            var holder = AddressFinder.Holder((await LookupAsync(ct)).Address);
+            throw Ec2Diagnostics.Instance.Fail(e, action, Subject,
+                holder is null ? "EC2 kept answering so after the disassociate" : $"DescribeAddresses now shows it associated with {holder}");
+        }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
             throw Ec2Diagnostics.Instance.Fail(e, action, Subject, dryRun ? "found by a destroy rehearsal; nothing was changed" : null);
@@ -173,14 +186,20 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     }
 
     /// <summary>Every code waiting can fix, named with why (shown as a status line while retrying).</summary>
-    private static string? Retryable(Exception e) => e switch
+    private string? Retryable(Exception e) => e switch
     {
         HeldByServiceException h => $"the address is still held by {h.Holder ?? "a managed service"} (a NAT gateway or load balancer letting go)",
-        AmazonEC2Exception { ErrorCode: "InvalidIPAddress.InUse" } => "EC2 still sees the address associated (it catches up seconds after a disassociate)",
+        AmazonEC2Exception { ErrorCode: "InvalidIPAddress.InUse" } when WithinInUseWindow() => "EC2 still sees the address associated (it catches up seconds after a disassociate)",
         AmazonEC2Exception { ErrorCode: "InvalidNetworkInterfaceID.NotFound" } => "EC2 is still removing the network interface that held the address (e.g. of a deleted NAT gateway)",
         AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } => "EC2 does not see the allocation yet although DescribeAddresses lists it",
         _ => null,
     };
+
+    private bool WithinInUseWindow()
+    {
+        _firstInUse ??= _time.GetTimestamp();
+        return _time.GetElapsedTime(_firstInUse.Value) < InUseWindow;
+    }
 
     /// <summary>Gone, or someone else's: either way the delete is done, with a warning that says which.</summary>
     private async Task<bool> GoneAsync(AddressLookup lookup)
