@@ -20,6 +20,12 @@ public interface IReleaseSteps
     /// <summary>The address's current truth; null when it no longer exists (the delete is then already done).</summary>
     Task<AddressSnapshot?> ReadAsync(CancellationToken ct);
 
+    /// <summary>
+    /// After ReadAsync found nothing: why, in the user's words. Steps that know more (released to another
+    /// account, the instance went with it) say so here, so the user reads one warning, not two.
+    /// </summary>
+    string GoneReason => "the address was already gone (released outside this stack); removing it from the stack";
+
     Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
 
     /// <summary>
@@ -47,7 +53,7 @@ public static class ReleaseWorkflow
         var address = await steps.ReadAsync(ct);
         if (address is null)
         {
-            await call.Log.WarningAsync($"the address was already gone (released outside this stack); removing it from the stack");
+            await call.Log.WarningAsync(steps.GoneReason);
             return;
         }
         if (rehearse)

@@ -204,15 +204,19 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         private readonly AlibabaDiagnostics _diagnostics = resource._diagnostics;
         private EcsInstance? _instance;
 
+        private string? _goneReason;
+
         // ReleasePublicIpAddress has no usable DryRun: a rehearsal is a read-only preflight.
         public bool RehearsesWithCloudDryRun => false;
+
+        public string GoneReason => _goneReason ?? $"public IP {state.IpAddress} of instance {state.InstanceId} was already gone (released outside this stack); removing it from the stack";
 
         public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
         {
             _instance = await resource.FindInstanceAsync(alibaba, state.InstanceId, ct);
             if (_instance is null)
             {
-                await call.Log.WarningAsync($"instance {state.InstanceId} no longer exists, and its public IP {state.IpAddress} went with it");
+                _goneReason = $"instance {state.InstanceId} no longer exists, and its public IP {state.IpAddress} went with it; removing it from the stack";
                 return null;
             }
             if (_instance.EipAllocationId is { } converted && _instance.EipAddress == state.IpAddress)

@@ -51,13 +51,16 @@ internal sealed class ElasticIpRelease : IReleaseSteps
 
     private string Subject => $"{Describe} of publicip:aws:ElasticIp '{_call.Name}'";
 
+    private string? _goneReason;
+
+    public string GoneReason => _goneReason ?? $"{Subject} was already gone (released outside this stack); removing it from the stack";
+
     public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
     {
         var lookup = await LookupAsync(ct);
         if (lookup.BelongsToAnotherAccount)
         {
-            await _call.Log.WarningAsync(
-                $"{Subject} was released outside this stack and now belongs to another AWS account (DescribeAddresses answered AuthFailure); there is nothing left to release");
+            _goneReason = $"{Subject} was released outside this stack and now belongs to another AWS account (DescribeAddresses answered AuthFailure); there is nothing left to release";
             return null;
         }
         if (lookup.Address is null)
