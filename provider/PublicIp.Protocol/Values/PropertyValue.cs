@@ -16,6 +16,10 @@ public abstract record PropertyValue
     public static PropertyValue Of(string? s) => s is null ? Null : new StringValue(s);
     public static PropertyValue Of(bool b) => new BoolValue(b);
     public static PropertyValue Of(double d) => new NumberValue(d);
+
+    /// <summary>A map of strings (tags, labels): the inverse of <c>InputReader.StringMap</c>.</summary>
+    public static ObjectValue Of(IReadOnlyDictionary<string, string> map) =>
+        new(PropertyMap.From(map.Select(kv => KeyValuePair.Create(kv.Key, Of(kv.Value)))));
     public static PropertyValue Unknown(UnknownKind kind = UnknownKind.String) => new UnknownValue(kind);
 
     /// <summary>True when this value, or any value inside it, is not known yet (preview only).</summary>

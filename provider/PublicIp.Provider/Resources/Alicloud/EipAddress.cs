@@ -120,7 +120,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         .SetIfNotNull("name", PropertyValue.Of(a.Name))
         .SetIfNotNull("description", PropertyValue.Of(a.Description))
         .SetIfNotNull("resourceGroupId", PropertyValue.Of(a.ResourceGroupId))
-        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : Tags(a.Tags))
+        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags))
         .SetIfNotNull("instanceId", PropertyValue.Of(a.InstanceId))
         .SetIfNotNull("instanceType", PropertyValue.Of(a.InstanceType))
         .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress));
@@ -158,13 +158,10 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         .Set("name", PropertyValue.Of(s.Name))
         .Set("description", PropertyValue.Of(s.Description))
         .Set("resourceGroupId", PropertyValue.Of(s.ResourceGroupId))
-        .Set("tags", Tags(s.Tags))
+        .Set("tags", PropertyValue.Of(s.Tags))
         .Set("instanceId", PropertyValue.Of(s.InstanceId))
         .Set("instanceType", PropertyValue.Of(s.InstanceType))
         .Set("privateIpAddress", PropertyValue.Of(s.PrivateIpAddress));
-
-    private static ObjectValue Tags(IReadOnlyDictionary<string, string> tags) =>
-        new(PropertyMap.From(tags.Select(kv => KeyValuePair.Create(kv.Key, PropertyValue.Of(kv.Value)))));
 
     private static EipAddressState StateOf(AliEip e, string regionId) => new(
         e.AllocationId, e.IpAddress, e.Status, e.ChargeType, regionId, e.Bandwidth, e.InternetChargeType, e.ISP, e.Name, e.Description,

@@ -100,7 +100,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         .SetIfNotNull("instanceId", PropertyValue.Of(a.InstanceId))
         .SetIfNotNull("networkInterfaceId", PropertyValue.Of(a.NetworkInterfaceId))
         .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress))
-        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : Tags(a.Tags));
+        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags));
 
     protected override ElasticIpState ReadState(PropertyMap o)
     {
@@ -134,10 +134,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         .SetIfNotNull("customerOwnedIpv4Pool", PropertyValue.Of(s.CustomerOwnedIpv4Pool))
         .SetIfNotNull("address", PropertyValue.Of(s.Address))
         .Set("allowReassociation", PropertyValue.Of(s.AllowReassociation))
-        .Set("tags", Tags(s.Tags));
-
-    private static ObjectValue Tags(IReadOnlyDictionary<string, string> tags) =>
-        new(PropertyMap.From(tags.Select(kv => KeyValuePair.Create(kv.Key, PropertyValue.Of(kv.Value)))));
+        .Set("tags", PropertyValue.Of(s.Tags));
 
     private string Subject(ResourceCall call, string? publicIp, string? id) =>
         (publicIp, id) switch
