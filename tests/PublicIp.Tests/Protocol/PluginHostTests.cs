@@ -44,6 +44,23 @@ public class PluginHostTests
         Assert.Empty(mappings.Providers);
     }
 
+    [Theory]
+    [InlineData("Construct")]
+    [InlineData("Call")]
+    [InlineData("List")]
+    public async Task Rpcs_outside_our_proto_subset_are_unimplemented(string rpc)
+    {
+        // These exist in Pulumi's ResourceProvider service but not in our subset: the server must still answer them.
+        await using var h = await LifecycleHarness.StartAsync();
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{h.Plugin.Port}");
+        var method = new Method<Empty, Empty>(MethodType.Unary, "pulumirpc.ResourceProvider", rpc,
+            Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), Empty.Parser.ParseFrom),
+            Marshallers.Create(m => Google.Protobuf.MessageExtensions.ToByteArray(m), Empty.Parser.ParseFrom));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(), new Empty()));
+        Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
+        Assert.False(h.Plugin.HasExited);
+    }
+
     [Fact]
     public async Task Cancel_then_SIGINT_exits_cleanly_within_five_seconds()
     {
