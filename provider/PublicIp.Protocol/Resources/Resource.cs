@@ -56,8 +56,13 @@ public abstract class Resource<TArgs, TState> : IResourceType
 
     protected abstract Task<Observed<TArgs, TState>?> ReadAsync(ResourceCall call, string id, TState? oldState, TArgs? oldArgs);
     protected abstract Task<TState> UpdateAsync(ResourceCall call, string id, TState oldState, TArgs oldArgs, TArgs newArgs);
-    protected virtual Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, TState oldState, TArgs oldArgs, TArgs newArgs, PropertyMap news) =>
-        Task.FromResult(news);
+    /// <summary>
+    /// The outputs an update preview can promise. <paramref name="outputs"/> is the old state with the new inputs
+    /// laid over it, so values the update cannot change (an address, its id) stay known and dependents do not
+    /// show spurious changes; override to mark what the update does change (e.g. an association) unknown.
+    /// </summary>
+    protected virtual Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, TState oldState, TArgs oldArgs, TArgs newArgs, PropertyMap news, PropertyMap outputs) =>
+        Task.FromResult(outputs);
     protected abstract Task DeleteAsync(ResourceCall call, string id, TState state, TArgs? oldArgs);
 
     /// <summary>Reports a created resource that could not be finished, so the engine keeps it in state.</summary>
@@ -109,8 +114,19 @@ public abstract class Resource<TArgs, TState> : IResourceType
         var oldArgs = ArgsFromInputs(oldInputs.Count > 0 ? oldInputs : oldOutputs);
         var newArgs = ArgsFromInputs(news);
         return call.Preview
-            ? await PreviewUpdateAsync(call, id, oldState, oldArgs, newArgs, news)
+            ? await PreviewUpdateAsync(call, id, oldState, oldArgs, newArgs, news, OverlayInputs(WriteState(oldState), WriteArgs(oldArgs), news))
             : WriteState(await UpdateAsync(call, id, oldState, oldArgs, newArgs));
+    }
+
+    /// <summary>Old outputs, with every input property (old or new) taking its new value; a removed input becomes null.</summary>
+    private static PropertyMap OverlayInputs(PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news)
+    {
+        var outputs = oldOutputs;
+        foreach (var key in oldInputs.Keys.Union(news.Keys, StringComparer.Ordinal))
+        {
+            outputs = outputs.Set(key, news.Get(key) ?? PropertyValue.Null);
+        }
+        return outputs;
     }
 
     Task IResourceType.DeleteAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs) =>

@@ -33,6 +33,13 @@ public class EipAddressTests(AlibabaFixture ali) : IClassFixture<AlibabaFixture>
         (await h.RefreshAsync("plain")).EnsureOk();
         Assert.Equal(["Check", "Diff"], (await h.UpAsync(spec)).EnsureOk().Calls);
 
+        // An update preview keeps what the update cannot change: dependents of ipAddress see no change.
+        var preview = (await h.PreviewAsync(Spec("plain", ("bandwidth", 10), ("name", "web"), ("tags", new Dictionary<string, string> { ["team"] = "net", ["old"] = "x" })))).EnsureOk();
+        Assert.Contains("Update", preview.Calls);
+        Assert.Equal(up.Outputs.Str("ipAddress"), preview.Outputs.Str("ipAddress"));
+        Assert.Equal(id, preview.Outputs.Str("allocationId"));
+        Assert.Equal("Available", preview.Outputs.Str("status"));
+
         var updated = (await h.UpAsync(Spec("plain", ("bandwidth", 10), ("name", "web2"), ("description", "d"),
             ("tags", new Dictionary<string, string> { ["team"] = "edge" })))).EnsureOk();
         Assert.Contains("Update", updated.Calls);

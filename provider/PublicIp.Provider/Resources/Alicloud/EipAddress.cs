@@ -314,9 +314,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                     c => alibaba.Vpc.TagResourcesAsync(new TagEipRequest(alibaba.RegionId, id, changed), c), alibaba, call.Log, ct));
             }
         }
-        var associationChanged = newArgs.InstanceId != oldArgs.InstanceId || newArgs.InstanceType != oldArgs.InstanceType
-            || newArgs.PrivateIpAddress != oldArgs.PrivateIpAddress;
-        if (associationChanged)
+        if (AssociationChanged(oldArgs, newArgs))
         {
             // Re-associate in place: unassociate the old holder and wait until Available, then associate and wait until InUse.
             var steps = new EipReleaseSteps(alibaba, id, call.Log, _diagnostics);
@@ -342,5 +340,19 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     {
         var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
         return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call.Log, _diagnostics), call, clients.Config.RehearseDeletes);
+    }
+
+    private static bool AssociationChanged(EipAddressArgs oldArgs, EipAddressArgs newArgs) =>
+        newArgs.InstanceId != oldArgs.InstanceId || newArgs.InstanceType != oldArgs.InstanceType || newArgs.PrivateIpAddress != oldArgs.PrivateIpAddress;
+
+    /// <summary>A re-association moves the EIP through Unassociating/Associating: its final status is known only after the update.</summary>
+    protected override Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, EipAddressState oldState, EipAddressArgs oldArgs, EipAddressArgs newArgs, PropertyMap news, PropertyMap outputs)
+    {
+        var reader = new InputReader(news);
+        ReadArgs(reader);
+        var targetUnknown = reader.Unknowns.Overlaps(["instanceId", "instanceType", "privateIpAddress"]);
+        return Task.FromResult(targetUnknown || AssociationChanged(oldArgs, newArgs)
+            ? outputs.Set("status", PropertyValue.Unknown())
+            : outputs);
     }
 }

@@ -212,7 +212,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     private const string PlaceholderAllocationId = "eipalloc-00000000000000000";
 
-    protected override async Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, ElasticIpState old, ElasticIpArgs oldArgs, ElasticIpArgs newArgs, PropertyMap news)
+    protected override async Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, ElasticIpState old, ElasticIpArgs oldArgs, ElasticIpArgs newArgs, PropertyMap news, PropertyMap outputs)
     {
         var unknowns = UnknownInputs(news);
         var subject = Subject(call, old);
@@ -241,8 +241,18 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             var request = new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags), DryRun = true };
             await DryRunAsync(call, "CreateTags", subject, () => clients.Ec2.CreateTagsAsync(request, call.CancellationToken));
         }
-        return news;
+        if (!targetUnknown && !AssociationChanged(oldArgs, newArgs))
+        {
+            return outputs;
+        }
+        // Disassociating leaves every association output empty; a new association gets a new AssociationId,
+        // and EC2 fills in the side (instance or interface) the program did not name.
+        var dissociating = !targetUnknown && newArgs.InstanceId is null && newArgs.NetworkInterfaceId is null;
+        return AssociationOutputs.Aggregate(outputs, (o, key) =>
+            dissociating ? o.Set(key, PropertyValue.Null) : news.ContainsKey(key) ? o : o.Set(key, PropertyValue.Unknown()));
     }
+
+    private static readonly string[] AssociationOutputs = ["associationId", "instanceId", "networkInterfaceId", "privateIpAddress"];
 
     /// <summary>DryRunOperation is "would succeed"; anything else (UnauthorizedOperation first) is a preview error.</summary>
     private static async Task DryRunAsync<T>(ResourceCall call, string action, string subject, Func<Task<T>> send, bool placeholderId = false)
