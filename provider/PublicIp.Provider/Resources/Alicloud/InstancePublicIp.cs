@@ -205,9 +205,10 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         private EcsInstance? _instance;
 
         private string? _goneReason;
+        private bool _releaseRehearsedWithDryRun;
 
-        // ReleasePublicIpAddress has no usable DryRun: a rehearsal is a read-only preflight.
-        public bool RehearsesWithCloudDryRun => false;
+        // True only once ECS itself answered a DryRun; a converted EIP's release has no DryRun in the VPC API.
+        public bool RehearsesWithCloudDryRun => _releaseRehearsedWithDryRun;
 
         public string GoneReason => _goneReason ?? $"public IP {state.IpAddress} of instance {state.InstanceId} was already gone (released outside this stack); removing it from the stack";
 
@@ -249,8 +250,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                         "destroy rehearsal (rehearseDeletes is on) found that the release would fail: " + string.Join(" | ", problems.Select(p => p.Message)) +
                         ". Nothing was changed and the resource stays in the stack");
                 }
-                await call.Log.InfoAsync($"ReleasePublicIpAddress has no DryRun: the rehearsal checked {instance.InstanceId} read-only ({instance.Status}, " +
-                    $"{instance.InstanceNetworkType} network, created {Created(instance)}) but could not rehearse the release itself");
+                await RehearseReleaseAsync(instance, doing, ct);
                 return;
             }
             try
@@ -286,6 +286,36 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             catch (Exception e) when (AlibabaDiagnostics.IsAlibabaFailure(e))
             {
                 throw _diagnostics.Fail(e, doing);
+            }
+        }
+
+        /// <summary>
+        /// ReleasePublicIpAddress takes DryRun (its documented DryRunOperation answer), though the API reference hides the
+        /// parameter: ECS validates the request and answers DryRunOperation without releasing anything.
+        /// </summary>
+        private async Task RehearseReleaseAsync(EcsInstance instance, string doing, CancellationToken ct)
+        {
+            try
+            {
+                await alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId, DryRun: true), ct);
+                // A release that succeeds under DryRun means ECS ignored the flag: it must not pass as a rehearsal.
+                throw new ResourceException(Grpc.Core.StatusCode.Aborted,
+                    $"destroy rehearsal: ECS answered the DryRun of ReleasePublicIpAddress for {state.IpAddress} as a real release; run `pulumi refresh` to see what is left");
+            }
+            catch (AlibabaApiException e) when (e.Code == "DryRunOperation")
+            {
+                _releaseRehearsedWithDryRun = true;
+                await call.Log.InfoAsync($"rehearsal: ECS accepted a DryRun of ReleasePublicIpAddress for {state.IpAddress} of {instance.InstanceId}");
+            }
+            catch (AlibabaApiException e) when (e.Code is "OperationDenied" or "Forbidden.ExceedDuration" && instance.IsVpc && state.VpcRelease == ConvertToEip)
+            {
+                await call.Log.InfoAsync($"rehearsal: ECS would refuse ReleasePublicIpAddress ({e.Code}); with vpcRelease convertToEip, destroy would convert the address " +
+                    "to an EIP (ConvertNatPublicIpToEip), then unassociate and release it; the VPC API has no DryRun for those calls");
+            }
+            catch (Exception e) when (AlibabaDiagnostics.IsAlibabaFailure(e))
+            {
+                var context = e is AlibabaApiException { Code: "Forbidden.ExceedDuration" } ? $"instance {instance.InstanceId} was created {Created(instance)}" : null;
+                throw _diagnostics.Fail(e, doing + " (DryRun rehearsal; nothing was changed and the resource stays in the stack)", context);
             }
         }
 
