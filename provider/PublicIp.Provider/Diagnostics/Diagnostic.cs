@@ -12,10 +12,10 @@ public enum DiagnosticSeverity { Warning, Error }
 public sealed record DiagnosticEntry(
     string Code,
     string Title,
-    DiagnosticSeverity Severity,
     StatusCode Status,
     string Remedy,
-    bool Retryable);
+    bool Retryable = false,
+    DiagnosticSeverity Severity = DiagnosticSeverity.Error);
 
 /// <summary>A catalogue entry applied to one address and one resource: the sentence a person reads.</summary>
 public sealed record Diagnostic(DiagnosticEntry Entry, string What)

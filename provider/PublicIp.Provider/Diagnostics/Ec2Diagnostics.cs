@@ -16,18 +16,14 @@ public sealed class Ec2Diagnostics : IDiagnosticCatalogue
 {
     public static readonly Ec2Diagnostics Instance = new();
 
-    private static DiagnosticEntry E(string code, string title, StatusCode status, string remedy, bool retryable = false,
-        DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
-        new(code, title, severity, status, remedy, retryable);
-
     /// <summary>A credential AuthFailure (HTTP 401) is not the resource-level one (HTTP 400) and must not be read as "not ours".</summary>
-    public static readonly DiagnosticEntry CredentialsRejected = E("AuthFailure",
+    public static readonly DiagnosticEntry CredentialsRejected = new("AuthFailure",
         "AWS did not accept the provider's credentials",
         StatusCode.Unauthenticated,
         "Check publicip:awsProfile / awsAccessKey / awsSecretKey / awsSessionToken (or the AWS_* environment) and that a session token has not expired");
 
     /// <summary>The fallback for a code this catalogue does not know (never Internal: that status means "provider bug").</summary>
-    public static DiagnosticEntry Unknown(string code, HttpStatusCode http) => E(code,
+    public static DiagnosticEntry Unknown(string code, HttpStatusCode http) => new(code,
         "EC2 answered with an error this provider does not know",
         (int)http switch
         {
@@ -39,66 +35,66 @@ public sealed class Ec2Diagnostics : IDiagnosticCatalogue
         },
         "Look the code up in the EC2 API error reference; if the stack's inputs are right, retry the operation");
 
-    public IReadOnlyDictionary<string, DiagnosticEntry> Entries { get; } = new[]
+    public IReadOnlyDictionary<string, DiagnosticEntry> Entries { get; } = new DiagnosticEntry[]
     {
-        E("InvalidIPAddress.InUse", "the address is still associated with an instance or network interface", StatusCode.FailedPrecondition,
+        new("InvalidIPAddress.InUse", "the address is still associated with an instance or network interface", StatusCode.FailedPrecondition,
             "The provider disassociates before releasing and retries while EC2 catches up; if this persists, something re-associated the address: find it with `aws ec2 describe-addresses` and remove that association",
-            retryable: true),
-        E("AuthFailure", "EC2 refused access to the address: it now belongs to another account, or a NAT gateway or load balancer still holds it", StatusCode.FailedPrecondition,
+            Retryable: true),
+        new("AuthFailure", "EC2 refused access to the address: it now belongs to another account, or a NAT gateway or load balancer still holds it", StatusCode.FailedPrecondition,
             "If a NAT gateway or load balancer uses the address, delete it (or wait until its deletion completes) and run the destroy again",
-            retryable: true),
-        E("InvalidAddress.NotFound", "EC2 found no such address in the network border group the request named", StatusCode.NotFound,
+            Retryable: true),
+        new("InvalidAddress.NotFound", "EC2 found no such address in the network border group the request named", StatusCode.NotFound,
             "If `aws ec2 describe-addresses` still lists the address, set networkBorderGroup to the group it shows and run the operation again; otherwise run `pulumi refresh`"),
-        E("InvalidAllocationID.NotFound", "EC2 does not know the allocation ID", StatusCode.NotFound,
+        new("InvalidAllocationID.NotFound", "EC2 does not know the allocation ID", StatusCode.NotFound,
             "Just after an allocation EC2 may take seconds to see it (retried); otherwise the address was released outside the stack: run `pulumi refresh`",
-            retryable: true),
-        E("InvalidAssociationID.NotFound", "the association no longer exists", StatusCode.NotFound,
+            Retryable: true),
+        new("InvalidAssociationID.NotFound", "the association no longer exists", StatusCode.NotFound,
             "Nothing to do when disassociating (treated as done); otherwise run `pulumi refresh` to read the current association",
-            retryable: true, severity: DiagnosticSeverity.Warning),
-        E("DryRunOperation", "the call would have succeeded (DryRun)", StatusCode.FailedPrecondition,
-            "None: this is how EC2 answers a permission check that passes", severity: DiagnosticSeverity.Warning),
-        E("UnauthorizedOperation", "the provider's credentials are not allowed to perform this action", StatusCode.PermissionDenied,
+            Retryable: true, Severity: DiagnosticSeverity.Warning),
+        new("DryRunOperation", "the call would have succeeded (DryRun)", StatusCode.FailedPrecondition,
+            "None: this is how EC2 answers a permission check that passes", Severity: DiagnosticSeverity.Warning),
+        new("UnauthorizedOperation", "the provider's credentials are not allowed to perform this action", StatusCode.PermissionDenied,
             "Grant the IAM action named above to the principal the provider runs as; `aws sts decode-authorization-message --encoded-message <message>` shows which policy denied it"),
-        E("AddressLimitExceeded", "the account has reached its Elastic IP quota in this region", StatusCode.ResourceExhausted,
+        new("AddressLimitExceeded", "the account has reached its Elastic IP quota in this region", StatusCode.ResourceExhausted,
             "Release unused Elastic IPs, or request a higher \"EC2-VPC Elastic IPs\" quota in Service Quotas"),
-        E("InvalidParameterValue", "EC2 rejected one of the inputs", StatusCode.InvalidArgument,
+        new("InvalidParameterValue", "EC2 rejected one of the inputs", StatusCode.InvalidArgument,
             "Check privateIpAddress (it must be an address of the chosen network interface), the pools, the address and the border group"),
-        E("InvalidParameterCombination", "EC2 rejected a combination of inputs", StatusCode.InvalidArgument,
+        new("InvalidParameterCombination", "EC2 rejected a combination of inputs", StatusCode.InvalidArgument,
             "Set only one of instanceId and networkInterfaceId, and only pools and addresses that belong together"),
-        E("MissingParameter", "EC2 expected a parameter that was not sent", StatusCode.InvalidArgument,
+        new("MissingParameter", "EC2 expected a parameter that was not sent", StatusCode.InvalidArgument,
             "Set instanceId or networkInterfaceId for an association; for a release the state must hold the allocationId (vpc) or publicIp (standard): run `pulumi refresh`"),
-        E("RequestLimitExceeded", "EC2 throttled the account's API calls, and the SDK's retries ran out", StatusCode.Unavailable,
+        new("RequestLimitExceeded", "EC2 throttled the account's API calls, and the SDK's retries ran out", StatusCode.Unavailable,
             "Run the operation again later, reduce parallelism (`pulumi up --parallel`), or raise publicip:awsMaxRetries"),
-        E("InternalError", "EC2 had an internal error, and the SDK's retries ran out", StatusCode.Unavailable,
+        new("InternalError", "EC2 had an internal error, and the SDK's retries ran out", StatusCode.Unavailable,
             "Run the operation again; check the AWS Health Dashboard if it persists"),
-        E("Unavailable", "EC2 was unavailable, and the SDK's retries ran out", StatusCode.Unavailable,
+        new("Unavailable", "EC2 was unavailable, and the SDK's retries ran out", StatusCode.Unavailable,
             "Run the operation again; check the AWS Health Dashboard if it persists"),
-        E("ServiceUnavailable", "EC2 was unavailable, and the SDK's retries ran out", StatusCode.Unavailable,
+        new("ServiceUnavailable", "EC2 was unavailable, and the SDK's retries ran out", StatusCode.Unavailable,
             "Run the operation again; check the AWS Health Dashboard if it persists"),
-        E("InvalidNetworkInterfaceID.NotFound", "EC2 does not know the network interface", StatusCode.NotFound,
+        new("InvalidNetworkInterfaceID.NotFound", "EC2 does not know the network interface", StatusCode.NotFound,
             "Right after a NAT gateway is deleted EC2 briefly reports its interface missing (retried); otherwise check networkInterfaceId",
-            retryable: true),
-        E("InvalidAddress.PtrSet", "the address has a reverse DNS (PTR) record", StatusCode.FailedPrecondition,
+            Retryable: true),
+        new("InvalidAddress.PtrSet", "the address has a reverse DNS (PTR) record", StatusCode.FailedPrecondition,
             "Remove the record first (`aws ec2 reset-address-attribute --allocation-id <id> --attribute domain-name`), then run the destroy again"),
-        E("InvalidAddress.Locked", "the address is locked", StatusCode.FailedPrecondition,
+        new("InvalidAddress.Locked", "the address is locked", StatusCode.FailedPrecondition,
             "Addresses are locked by AWS (e.g. during an abuse review or a BYOIP move); ask AWS Support to unlock it, then run the destroy again"),
-        E("InvalidInstanceID.NotFound", "EC2 does not know the instance", StatusCode.NotFound,
+        new("InvalidInstanceID.NotFound", "EC2 does not know the instance", StatusCode.NotFound,
             "Check instanceId: the instance must exist, not be terminated, and be in the configured region and account"),
-        E("IncorrectInstanceState", "the instance is not in a state that accepts an address", StatusCode.FailedPrecondition,
+        new("IncorrectInstanceState", "the instance is not in a state that accepts an address", StatusCode.FailedPrecondition,
             "Wait until the instance is running or stopped, then run the operation again"),
-        E("Resource.AlreadyAssociated", "the address is already associated with another resource", StatusCode.FailedPrecondition,
+        new("Resource.AlreadyAssociated", "the address is already associated with another resource", StatusCode.FailedPrecondition,
             "Set allowReassociation: true to move it, or remove the other association first"),
-        E("Gateway.NotAttached", "the target's VPC has no internet gateway", StatusCode.FailedPrecondition,
+        new("Gateway.NotAttached", "the target's VPC has no internet gateway", StatusCode.FailedPrecondition,
             "Attach an internet gateway to the VPC before associating a public address"),
-        E("InvalidAllocationID.Malformed", "the allocation ID is not well formed", StatusCode.InvalidArgument,
+        new("InvalidAllocationID.Malformed", "the allocation ID is not well formed", StatusCode.InvalidArgument,
             "Import by an id of the form eipalloc-0123456789abcdef0 (or the public IP for a standard address)"),
-        E("InvalidAddress.Malformed", "the address is not a well-formed IPv4 address", StatusCode.InvalidArgument,
+        new("InvalidAddress.Malformed", "the address is not a well-formed IPv4 address", StatusCode.InvalidArgument,
             "Set address (or the import id) to a dotted IPv4 address"),
-        E("InvalidInstanceID.Malformed", "the instance ID is not well formed", StatusCode.InvalidArgument,
+        new("InvalidInstanceID.Malformed", "the instance ID is not well formed", StatusCode.InvalidArgument,
             "Set instanceId to an id of the form i-0123456789abcdef0"),
-        E("InvalidNetworkInterfaceID.Malformed", "the network interface ID is not well formed", StatusCode.InvalidArgument,
+        new("InvalidNetworkInterfaceID.Malformed", "the network interface ID is not well formed", StatusCode.InvalidArgument,
             "Set networkInterfaceId to an id of the form eni-0123456789abcdef0"),
-        E("OperationNotPermitted", "EC2 does not permit this operation on the address", StatusCode.FailedPrecondition,
+        new("OperationNotPermitted", "EC2 does not permit this operation on the address", StatusCode.FailedPrecondition,
             "The address may be managed by another service (e.g. a NAT gateway or Global Accelerator): remove it there first"),
     }.ToDictionary(e => e.Code, StringComparer.Ordinal);
 
@@ -130,7 +126,7 @@ public sealed class Ec2Diagnostics : IDiagnosticCatalogue
                 return new Diagnostic(entry, what);
             default:
                 // No EC2 answer at all (DNS, TLS, connection refused) after the SDK's retries.
-                var unreachable = E("EndpointUnreachable", "EC2 could not be reached", StatusCode.Unavailable,
+                var unreachable = new DiagnosticEntry("EndpointUnreachable", "EC2 could not be reached", StatusCode.Unavailable,
                     "Check publicip:awsEndpoint / awsRegion and the network path to EC2, then run the operation again");
                 return new Diagnostic(unreachable, $"ec2:{action} on {subject} failed: {unreachable.Title} ({e.GetType().Name})");
         }

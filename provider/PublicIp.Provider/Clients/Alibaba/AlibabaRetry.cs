@@ -46,10 +46,12 @@ public static class AlibabaRetry
 
     public static Task<T> RunAsync<T>(string step, FrozenSet<string> codes, Func<CancellationToken, Task<T>> attempt, AlibabaClients clients,
         IResourceLog log, CancellationToken ct) =>
-        Retry.WhileAsync(step, attempt, e => e is AlibabaApiException api && codes.Contains(api.Code) ? $"{api.Code} ({api.ErrorMessage.TrimEnd('.')})" : null,
-            Options, log, clients.Time, ct);
+        Retry.WhileAsync(step, attempt, Retryable(codes), Options, log, clients.Time, ct);
 
     public static Task RunAsync(string step, FrozenSet<string> codes, Func<CancellationToken, Task> attempt, AlibabaClients clients,
         IResourceLog log, CancellationToken ct) =>
-        RunAsync<bool>(step, codes, async c => { await attempt(c); return true; }, clients, log, ct);
+        Retry.WhileAsync(step, attempt, Retryable(codes), Options, log, clients.Time, ct);
+
+    private static Func<Exception, string?> Retryable(FrozenSet<string> codes) =>
+        e => e is AlibabaApiException api && codes.Contains(api.Code) ? $"{api.Code} ({api.ErrorMessage.TrimEnd('.')})" : null;
 }
