@@ -13,12 +13,13 @@ namespace PublicIp.Harness;
 public sealed partial class PluginProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _stderr = new();
+    private readonly StringBuilder _stderr;
     private readonly GrpcChannel _channel;
 
-    private PluginProcess(Process process, int port, TimeSpan startToPort)
+    private PluginProcess(Process process, StringBuilder stderr, int port, TimeSpan startToPort)
     {
         _process = process;
+        _stderr = stderr;
         Port = port;
         StartToPort = startToPort;
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = 400 * 1024 * 1024 });
@@ -85,19 +86,8 @@ public sealed partial class PluginProcess : IAsyncDisposable
             await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
             throw new InvalidOperationException($"the plugin's first stdout line was not a port: '{line}'; stderr: {stderr}");
         }
-        var plugin = new PluginProcess(process, port, elapsed);
-        lock (stderr)
-        {
-            plugin._stderr.Append(stderr);
-        }
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (plugin._stderr) { plugin._stderr.AppendLine(e.Data); }
-            }
-        };
-        return plugin;
+        // The same buffer the reader has filled since start: nothing said before the port line is lost.
+        return new PluginProcess(process, stderr, port, elapsed);
     }
 
     /// <summary>SIGINT, as the engine's host sends after Cancel.</summary>
