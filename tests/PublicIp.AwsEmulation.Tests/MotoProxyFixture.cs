@@ -29,6 +29,7 @@ public sealed class MotoProxyFixture : IAsyncLifetime
         Proxy.Rules = Ec2ProxyRules.AllOn;
         Proxy.ClearFaults();
         Proxy.Journal.Clear();
+        Proxy.Ptr.ResetSwitches();
     }
 
     public async Task DisposeAsync()

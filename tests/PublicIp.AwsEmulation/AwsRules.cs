@@ -49,6 +49,9 @@ internal sealed class AwsRules(Ec2FaultProxy proxy)
                     _requestedPrivateIps[associationId] = privateIp;
                 }
                 return body;
+            case "ReleaseAddress" when request.Get("AllocationId") is { } released:
+                proxy.Ptr.Released(released);
+                return body;
             case "DescribeAddresses":
                 var described = Parse(body);
                 var items = described?.Descendants().Where(e => e.Name.LocalName == "item" && e.Parent?.Name.LocalName == "addressesSet");
@@ -63,6 +66,11 @@ internal sealed class AwsRules(Ec2FaultProxy proxy)
         var allocationId = request.Get("AllocationId");
         var publicIp = request.Get("PublicIp");
         var ec2 = proxy.MotoClient(request.Region);
+
+        if (allocationId is not null && proxy.Ptr.BlocksRelease(allocationId))
+        {
+            return Ec2Error.PtrSet(allocationId);
+        }
 
         if (allocationId is null)
         {

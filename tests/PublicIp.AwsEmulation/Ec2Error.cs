@@ -77,6 +77,13 @@ public sealed record Ec2Error(HttpStatusCode Status, string Code, string Message
     public static Ec2Error AddressLimitExceeded() =>
         new(HttpStatusCode.BadRequest, "AddressLimitExceeded", "The maximum number of addresses has been reached.");
 
+    public static Ec2Error MissingParameter(string parameter) =>
+        new(HttpStatusCode.BadRequest, "MissingParameter", $"The request must contain the parameter {parameter}");
+
+    /// <summary>The answer to a permitted DryRun call; AWS sends it with 412.</summary>
+    public static Ec2Error DryRunOperation() =>
+        new(HttpStatusCode.PreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
+
     public static Ec2Error InvalidParameterValue(string message) =>
         new(HttpStatusCode.BadRequest, "InvalidParameterValue", message);
 }

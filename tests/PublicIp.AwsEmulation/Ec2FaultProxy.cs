@@ -56,6 +56,9 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
 
     public RequestJournal Journal { get; } = new();
 
+    /// <summary>The reverse DNS attribute of every address (moto has none): set records, pending updates, the forward-check switch.</summary>
+    public PtrRecords Ptr { get; } = new();
+
     /// <summary>Starts a proxy on a free loopback port, forwarding to <paramref name="motoEndpoint"/>.</summary>
     public static async Task<Ec2FaultProxy> StartAsync(Uri motoEndpoint, Ec2ProxyRules? rules = null, CancellationToken cancellationToken = default)
     {
@@ -159,6 +162,21 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
                 default:
                     throw new InvalidOperationException($"Unknown fault effect {fault.Fault.Effect.GetType().Name}");
             }
+        }
+
+        if (PtrRecords.Handles(request.Action))
+        {
+            var (answer, error) = await Ptr.AnswerAsync(request, MotoClient(request.Region), cancellationToken);
+            if (error is not null)
+            {
+                await ReplyErrorAsync(context, request, error, Ec2Outcome.Emulated, cancellationToken);
+                return;
+            }
+            Journal.Record(request, Ec2Outcome.Emulated, HttpStatusCode.OK, null);
+            context.Response.StatusCode = (int)HttpStatusCode.OK;
+            context.Response.ContentType = "text/xml;charset=UTF-8";
+            await context.Response.WriteAsync(answer!, Encoding.UTF8, cancellationToken);
+            return;
         }
 
         var rules = Rules;

@@ -9,6 +9,8 @@ public enum Ec2Outcome
     Forwarded,
     /// <summary>One of the proxy's AWS rules answered instead of moto.</summary>
     Rule,
+    /// <summary>The proxy's own emulation of a call moto lacks answered (e.g. the PTR attribute calls).</summary>
+    Emulated,
     /// <summary>A scripted fault answered (before or after forwarding).</summary>
     Fault,
 }

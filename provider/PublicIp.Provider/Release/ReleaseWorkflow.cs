@@ -26,6 +26,12 @@ public interface IReleaseSteps
     /// </summary>
     string GoneReason => "the address was already gone (released outside this stack); removing it from the stack";
 
+    /// <summary>
+    /// Clears what would make the release fail and that this resource itself set up (e.g. EC2's PTR record), before
+    /// the disassociate. Returns what it did (or, with dryRun, would do) for the summary; null when nothing was needed.
+    /// </summary>
+    Task<string?> PrepareAsync(AddressSnapshot address, bool dryRun, CancellationToken ct) => Task.FromResult<string?>(null);
+
     Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
 
     /// <summary>
@@ -59,6 +65,10 @@ public static class ReleaseWorkflow
         if (rehearse)
         {
             var plan = new List<string>();
+            if (await steps.PrepareAsync(address, dryRun: true, ct) is { } prepared)
+            {
+                plan.Add(prepared);
+            }
             if (address.IsAssociated)
             {
                 await steps.DisassociateAsync(address, dryRun: true, ct);
@@ -73,6 +83,7 @@ public static class ReleaseWorkflow
             await call.Log.InfoAsync(summary);
             throw new ResourceException(StatusCode.FailedPrecondition, summary);
         }
+        await steps.PrepareAsync(address, dryRun: false, ct);
         if (address.IsAssociated)
         {
             await call.Log.StatusAsync($"disassociating {address.Describe} from {address.AssociatedWith}");

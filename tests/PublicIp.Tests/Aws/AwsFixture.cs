@@ -56,6 +56,7 @@ public sealed class AwsFixture : IAsyncLifetime
     {
         Proxy.ClearFaults();
         Proxy.Journal.Clear();
+        Proxy.Ptr.ResetSwitches();
     }
 
     /// <summary>The address as moto holds it (by AllocationId or PublicIp), or null.</summary>

@@ -51,9 +51,14 @@ public class ElasticIpSeamTests
     private static PropertyMap State(string? associationId = null) =>
         Props.Map(("allocationId", Id), ("publicIp", Ip), ("domain", "vpc"), ("associationId", associationId), ("networkBorderGroup", "us-east-1"));
 
-    private void Describes(Address address) =>
+    private void Describes(Address address)
+    {
         _ec2.Setup(m => m.DescribeAddressesAsync(It.Is<DescribeAddressesRequest>(r => r.AllocationIds.Single() == Id), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new DescribeAddressesResponse { Addresses = [address] });
+        // No PTR record: EC2 does not list the address at all.
+        _ec2.Setup(m => m.DescribeAddressesAttributeAsync(It.Is<DescribeAddressesAttributeRequest>(r => r.AllocationIds.Single() == Id), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new DescribeAddressesAttributeResponse());
+    }
 
     private IEnumerable<string> Calls => _ec2.Invocations.Select(i => i.Method.Name);
 
@@ -68,7 +73,7 @@ public class ElasticIpSeamTests
 
         await Resource().DeleteAsync(Call(), Id, State("eipassoc-stale"), PropertyMap.Empty);
 
-        Assert.Equal(["DescribeAddressesAsync", "DisassociateAddressAsync", "ReleaseAddressAsync"], Calls);
+        Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "DisassociateAddressAsync", "ReleaseAddressAsync"], Calls);
     }
 
     [Fact]
@@ -80,7 +85,7 @@ public class ElasticIpSeamTests
         // The state still says associated: Delete goes by the cloud's truth, not the state's.
         await Resource().DeleteAsync(Call(), Id, State("eipassoc-stale"), PropertyMap.Empty);
 
-        Assert.Equal(["DescribeAddressesAsync", "ReleaseAddressAsync"], Calls);
+        Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "ReleaseAddressAsync"], Calls);
     }
 
     [Fact]
@@ -93,7 +98,7 @@ public class ElasticIpSeamTests
 
         await Resource().DeleteAsync(Call(), Id, State(), PropertyMap.Empty);
 
-        Assert.Equal(["DescribeAddressesAsync", "DisassociateAddressAsync", "ReleaseAddressAsync"], Calls);
+        Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "DisassociateAddressAsync", "ReleaseAddressAsync"], Calls);
     }
 
     [Fact]
@@ -108,7 +113,7 @@ public class ElasticIpSeamTests
         Assert.Equal(StatusCode.PermissionDenied, e.Code);
         Assert.Contains("ec2:ReleaseAddress", e.Message, StringComparison.Ordinal);
         Assert.Contains("'web'", e.Message, StringComparison.Ordinal);
-        Assert.Equal(["DescribeAddressesAsync", "ReleaseAddressAsync"], Calls);
+        Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "ReleaseAddressAsync"], Calls);
     }
 
     [Fact]
@@ -123,7 +128,7 @@ public class ElasticIpSeamTests
 
         Assert.Equal(StatusCode.FailedPrecondition, e.Code);
         Assert.Contains("would disassociate", e.Message, StringComparison.Ordinal);
-        Assert.Equal(["DescribeAddressesAsync", "DisassociateAddressAsync", "ReleaseAddressAsync"], Calls);
+        Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "DisassociateAddressAsync", "ReleaseAddressAsync"], Calls);
     }
 
     [Fact]
@@ -133,11 +138,13 @@ public class ElasticIpSeamTests
         _ec2.SetupSequence(m => m.DescribeAddressesAsync(It.IsAny<DescribeAddressesRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(new DescribeAddressesResponse { Addresses = [new Address { AllocationId = Id, PublicIp = Ip }] })
             .ThrowsAsync(notYours);
+        _ec2.Setup(m => m.DescribeAddressesAttributeAsync(It.IsAny<DescribeAddressesAttributeRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new DescribeAddressesAttributeResponse());
         _ec2.Setup(m => m.ReleaseAddressAsync(It.IsAny<ReleaseAddressRequest>(), It.IsAny<CancellationToken>())).ThrowsAsync(notYours);
 
         await Resource().DeleteAsync(Call(), Id, State(), PropertyMap.Empty);
 
-        Assert.Equal(["DescribeAddressesAsync", "ReleaseAddressAsync", "DescribeAddressesAsync"], Calls);
+        Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "ReleaseAddressAsync", "DescribeAddressesAsync"], Calls);
         Assert.Contains(_log.Lines, l => l.Level == "warning" && l.Message.Contains("another AWS account", StringComparison.Ordinal));
     }
 

@@ -20,7 +20,11 @@ public sealed record ElasticIpArgs(
     string? NetworkInterfaceId,
     string? PrivateIpAddress,
     bool AllowReassociation,
-    ImmutableSortedDictionary<string, string> Tags);
+    ImmutableSortedDictionary<string, string> Tags)
+{
+    /// <summary>The PTR record to set (ModifyAddressAttribute DomainName); null leaves EC2's default.</summary>
+    public string? ReverseDnsName { get; init; }
+}
 
 public sealed record ElasticIpState(
     string AllocationId,
@@ -37,6 +41,12 @@ public sealed record ElasticIpState(
     bool AllowReassociation,
     ImmutableSortedDictionary<string, string> Tags)
 {
+    /// <summary>The PTR record this resource set; Delete resets only this one and refuses any other.</summary>
+    public string? ReverseDnsName { get; init; }
+
+    /// <summary>The PTR record EC2 reports now (DescribeAddressesAttribute), without the trailing dot.</summary>
+    public string? PtrRecord { get; init; }
+
     /// <summary>The id Pulumi knows the address by: AllocationId, or PublicIp for EC2-Classic addresses.</summary>
     public string Id => AllocationId.Length > 0 ? AllocationId : PublicIp;
 }
@@ -57,6 +67,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     [
         "allocationId", "publicIp", "associationId", "domain", "instanceId", "networkInterfaceId",
         "privateIpAddress", "networkBorderGroup", "publicIpv4Pool", "customerOwnedIpv4Pool", "address", "allowReassociation", "tags",
+        "reverseDnsName", "ptrRecord",
     ];
 
     protected override IReadOnlySet<string> ReplaceOnChanges { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -77,7 +88,18 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             NetworkInterfaceId: r.String("networkInterfaceId"),
             PrivateIpAddress: r.String("privateIpAddress"),
             AllowReassociation: r.Bool("allowReassociation") ?? true,
-            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty);
+            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty)
+        {
+            ReverseDnsName = r.String("reverseDnsName"),
+        };
+        if (args.ReverseDnsName is { } ptr && !ReverseDns.IsHostName(ptr))
+        {
+            r.Fail("reverseDnsName", $"'reverseDnsName' must be a DNS host name such as mail.example.com, not \"{ptr}\"");
+        }
+        else if (args.ReverseDnsName is not null && args.Domain == Standard)
+        {
+            r.Fail("reverseDnsName", "'reverseDnsName' needs domain \"vpc\": EC2 keeps reverse DNS only for addresses with an allocation id");
+        }
         if (args.PrivateIpAddress is not null && args.InstanceId is null && args.NetworkInterfaceId is null
             && !r.IsUnknown("instanceId") && !r.IsUnknown("networkInterfaceId"))
         {
@@ -100,7 +122,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         .SetIfNotNull("instanceId", PropertyValue.Of(a.InstanceId))
         .SetIfNotNull("networkInterfaceId", PropertyValue.Of(a.NetworkInterfaceId))
         .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress))
-        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags));
+        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags))
+        .SetIfNotNull("reverseDnsName", PropertyValue.Of(a.ReverseDnsName));
 
     protected override ElasticIpState ReadState(PropertyMap o)
     {
@@ -118,7 +141,11 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             CustomerOwnedIpv4Pool: r.String("customerOwnedIpv4Pool"),
             Address: r.String("address"),
             AllowReassociation: r.Bool("allowReassociation") ?? true,
-            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty);
+            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty)
+        {
+            ReverseDnsName = r.String("reverseDnsName"),
+            PtrRecord = r.String("ptrRecord"),
+        };
     }
 
     protected override PropertyMap WriteState(ElasticIpState s) => PropertyMap.Empty
@@ -134,7 +161,9 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         .SetIfNotNull("customerOwnedIpv4Pool", PropertyValue.Of(s.CustomerOwnedIpv4Pool))
         .SetIfNotNull("address", PropertyValue.Of(s.Address))
         .Set("allowReassociation", PropertyValue.Of(s.AllowReassociation))
-        .Set("tags", PropertyValue.Of(s.Tags));
+        .Set("tags", PropertyValue.Of(s.Tags))
+        .SetIfNotNull("reverseDnsName", PropertyValue.Of(s.ReverseDnsName))
+        .Set("ptrRecord", PropertyValue.Of(s.PtrRecord));
 
     private string Subject(ResourceCall call, string? publicIp, string? id) =>
         (publicIp, id) switch
@@ -205,6 +234,15 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
                 await DryRunAsync(call, "AssociateAddress", subject, () => clients.Ec2.AssociateAddressAsync(request, call.CancellationToken), placeholderId: true);
             }
         }
+        if (unknowns.Contains("reverseDnsName"))
+        {
+            await call.Log.DebugAsync($"preview: skipped the ec2:ModifyAddressAttribute DryRun for {subject}: reverseDnsName is not known yet");
+        }
+        else if (args.ReverseDnsName is { } name)
+        {
+            var request = new ModifyAddressAttributeRequest { AllocationId = PlaceholderAllocationId, DomainName = name, DryRun = true };
+            await DryRunAsync(call, "ModifyAddressAttribute", subject, () => clients.Ec2.ModifyAddressAttributeAsync(request, call.CancellationToken), placeholderId: true);
+        }
         return inputs;
     }
 
@@ -240,6 +278,25 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             var request = new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags), DryRun = true };
             await DryRunAsync(call, "CreateTags", subject, () => clients.Ec2.CreateTagsAsync(request, call.CancellationToken));
+        }
+        var ptrChanges = unknowns.Contains("reverseDnsName") || PtrChange(old, newArgs) is not PtrStep.None;
+        if (ptrChanges && old.AllocationId.Length > 0)
+        {
+            if (unknowns.Contains("reverseDnsName"))
+            {
+                await call.Log.DebugAsync($"preview: skipped the reverse DNS DryRun for {subject}: reverseDnsName is not known yet");
+            }
+            else if (newArgs.ReverseDnsName is { } name)
+            {
+                var request = new ModifyAddressAttributeRequest { AllocationId = old.AllocationId, DomainName = name, DryRun = true };
+                await DryRunAsync(call, "ModifyAddressAttribute", subject, () => clients.Ec2.ModifyAddressAttributeAsync(request, call.CancellationToken));
+            }
+            else
+            {
+                var request = new ResetAddressAttributeRequest { AllocationId = old.AllocationId, Attribute = AddressAttributeName.DomainName, DryRun = true };
+                await DryRunAsync(call, "ResetAddressAttribute", subject, () => clients.Ec2.ResetAddressAttributeAsync(request, call.CancellationToken));
+            }
+            outputs = outputs.Set("ptrRecord", PropertyValue.Unknown());
         }
         if (!targetUnknown && !AssociationChanged(oldArgs, newArgs))
         {
@@ -315,20 +372,103 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             Address: args.Address,
             AllowReassociation: args.AllowReassociation,
             Tags: args.Tags);
-        if (args.InstanceId is null && args.NetworkInterfaceId is null)
+        var associate = args.InstanceId is not null || args.NetworkInterfaceId is not null;
+        if (!associate && args.ReverseDnsName is null)
         {
             return (state.Id, state);
         }
+        var step = "associate it";
         try
         {
-            return (state.Id, await AssociateAsync(call, state, args));
+            if (associate)
+            {
+                state = await AssociateAsync(call, state, args);
+            }
+            if (args.ReverseDnsName is { } name)
+            {
+                step = $"set its reverse DNS record {name}";
+                state = await SetReverseDnsAsync(call, state, name);
+            }
+            return (state.Id, state);
         }
         catch (Exception e) when (e is ResourceException or OperationCanceledException)
         {
-            var reason = e is ResourceException ? e.Message : "the operation timed out or was cancelled before the association finished";
+            var reason = e is ResourceException ? e.Message : $"the operation timed out or was cancelled before it could {step}";
+            if (e is ReverseDnsException { Accepted: true })
+            {
+                state = state with { ReverseDnsName = args.ReverseDnsName }; // EC2 may still apply it: Delete must know it is ours
+            }
             throw InitFailed(state.Id, state,
-                $"allocated {state.PublicIp} ({state.Id}) but could not associate it: {reason}; it is kept in the stack so the next update can finish it or a destroy can release it", e);
+                $"allocated {state.PublicIp} ({state.Id}) but could not {step}: {reason}; it is kept in the stack so the next update can finish it or a destroy can release it", e);
         }
+    }
+
+    private enum PtrStep { None, Set, Reset }
+
+    /// <summary>What the reverse DNS needs, judged by the state (what this resource set), not the old inputs.</summary>
+    private static PtrStep PtrChange(ElasticIpState old, ElasticIpArgs newArgs) =>
+        newArgs.ReverseDnsName is { } name
+            ? ReverseDns.SameName(name, old.ReverseDnsName) && ReverseDns.SameName(name, old.PtrRecord) ? PtrStep.None : PtrStep.Set
+            : old.ReverseDnsName is not null ? PtrStep.Reset : PtrStep.None;
+
+    /// <summary>
+    /// ModifyAddressAttribute (EC2 first checks that the name's forward record points at the address), then waits
+    /// within the operation's timeout until EC2 reports the update applied or failed.
+    /// </summary>
+    private async Task<ElasticIpState> SetReverseDnsAsync(ResourceCall call, ElasticIpState state, string name)
+    {
+        var subject = Subject(call, state);
+        await Ec2Async("ModifyAddressAttribute", subject, () => clients.Ec2.ModifyAddressAttributeAsync(
+            new ModifyAddressAttributeRequest { AllocationId = state.AllocationId, DomainName = name }, call.CancellationToken));
+        await call.Log.StatusAsync($"waiting for EC2 to apply the reverse DNS record {name} of {state.PublicIp}");
+        var ptr = await WaitForPtrAsync(call, state, "ModifyAddressAttribute", name);
+        if (ptr.IsFailed || !ReverseDns.SameName(ptr.Record, name))
+        {
+            throw new ReverseDnsException(Accepted: false,
+                $"ec2:ModifyAddressAttribute on {subject} failed: EC2 did not set the reverse DNS record {name} " +
+                $"({(ptr.UpdateReason is { } why ? $"EC2 said: {why}" : $"status {ptr.UpdateStatus ?? "none"}, record {ptr.Record ?? "none"}")}). " +
+                $"EC2 sets a PTR record only when the name's forward record points at the address: create or fix the DNS record {name} A {state.PublicIp}, then run `pulumi up` again");
+        }
+        return state with { ReverseDnsName = name, PtrRecord = ptr.Record };
+    }
+
+    /// <summary>ResetAddressAttribute, then waits until EC2 no longer reports a record (or an update in flight).</summary>
+    private async Task<ElasticIpState> ResetReverseDnsAsync(ResourceCall call, ElasticIpState state)
+    {
+        var subject = Subject(call, state);
+        await Ec2Async("ResetAddressAttribute", subject, () => clients.Ec2.ResetAddressAttributeAsync(
+            new ResetAddressAttributeRequest { AllocationId = state.AllocationId, Attribute = AddressAttributeName.DomainName }, call.CancellationToken));
+        await call.Log.StatusAsync($"waiting for EC2 to remove the reverse DNS record {state.ReverseDnsName} of {state.PublicIp}");
+        var ptr = await WaitForPtrAsync(call, state, "ResetAddressAttribute", state.ReverseDnsName!);
+        if (ptr.BlocksRelease || ptr.IsFailed)
+        {
+            throw new ReverseDnsException(Accepted: true,
+                $"ec2:ResetAddressAttribute on {subject} failed: EC2 still reports the reverse DNS record {ptr.Shown ?? state.ReverseDnsName}" +
+                (ptr.UpdateReason is { } why ? $" (EC2 said: {why})" : "") + "; run the operation again, and if it persists ask AWS Support to remove the PTR record");
+        }
+        return state with { ReverseDnsName = null, PtrRecord = null };
+    }
+
+    private async Task<PtrState> WaitForPtrAsync(ResourceCall call, ElasticIpState state, string action, string name)
+    {
+        try
+        {
+            return await Ec2Async("DescribeAddressesAttribute", Subject(call, state), () => ReverseDnsWaiter.WaitSettledAsync(
+                clients.Ec2, state.AllocationId, state.PublicIp, Budget(call), call.Log, _time, call.CancellationToken));
+        }
+        catch (PtrStillPendingException)
+        {
+            throw new ReverseDnsException(Accepted: true,
+                $"ec2:{action} on {Subject(call, state)} did not finish: EC2 still reports the reverse DNS update to {name} PENDING at the end of the operation's timeout. " +
+                "EC2 may still apply it; run `pulumi refresh` later to see the record, or allow longer with customTimeouts");
+        }
+    }
+
+    /// <summary>A reverse DNS step that did not reach its goal; <c>Accepted</c>: EC2 took the request and may still apply it.</summary>
+    private sealed class ReverseDnsException(bool Accepted, string message)
+        : ResourceException(Grpc.Core.StatusCode.FailedPrecondition, message)
+    {
+        public bool Accepted { get; } = Accepted;
     }
 
     /// <summary>Associates and reads the association back; retries the new-allocation consistency window.</summary>
@@ -400,6 +540,12 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             return null;
         }
         var tags = (found.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal);
+        var ptr = AddressFinder.Present(found.AllocationId) is { } allocationId
+            ? await Ec2Async("DescribeAddressesAttribute", Subject(call, found.PublicIp, id), () => ReverseDns.FindAsync(clients.Ec2, allocationId, call.CancellationToken))
+            : PtrState.None;
+        // Refresh keeps what this resource set (Delete resets only that); an import adopts the record it finds.
+        var importing = old is null && oldArgs is null;
+        var ownedPtr = importing ? ptr.Record : old?.ReverseDnsName;
         var state = new ElasticIpState(
             AllocationId: AddressFinder.Present(found.AllocationId) ?? "",
             PublicIp: found.PublicIp,
@@ -413,7 +559,11 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             CustomerOwnedIpv4Pool: AddressFinder.Present(found.CustomerOwnedIpv4Pool) ?? old?.CustomerOwnedIpv4Pool,
             Address: old?.Address,
             AllowReassociation: old?.AllowReassociation ?? true,
-            Tags: tags);
+            Tags: tags)
+        {
+            ReverseDnsName = ownedPtr,
+            PtrRecord = ptr.Record,
+        };
         // An address associated with an instance reports the instance's ENI too; the program named only one of them.
         var byInstance = oldArgs?.NetworkInterfaceId is null && state.InstanceId is not null;
         var inputs = new ElasticIpArgs(
@@ -426,7 +576,10 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             NetworkInterfaceId: byInstance ? null : state.NetworkInterfaceId,
             PrivateIpAddress: oldArgs?.PrivateIpAddress is null ? null : state.PrivateIpAddress,
             AllowReassociation: state.AllowReassociation,
-            Tags: tags);
+            Tags: tags)
+        {
+            ReverseDnsName = importing ? ptr.Record : oldArgs?.ReverseDnsName,
+        };
         return new Observed<ElasticIpArgs, ElasticIpState>(state.Id, state, inputs);
     }
 
@@ -439,6 +592,13 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         var ec2 = clients.Ec2;
         var subject = Subject(call, old);
         var state = old with { AllowReassociation = newArgs.AllowReassociation };
+        // First, so that a record EC2 refuses (forward check) fails the update before anything else changed.
+        state = PtrChange(old, newArgs) switch
+        {
+            PtrStep.Set => await SetReverseDnsAsync(call, state, newArgs.ReverseDnsName!),
+            PtrStep.Reset => await ResetReverseDnsAsync(call, state),
+            _ => state,
+        };
         if (!newArgs.Tags.SequenceEqual(old.Tags) && old.AllocationId.Length > 0)
         {
             var removed = old.Tags.Keys.Where(k => !newArgs.Tags.ContainsKey(k)).ToList();
@@ -488,7 +648,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     /// the same steps run with DryRun and the delete fails on purpose, so the stack keeps the address.
     /// </summary>
     protected override Task DeleteAsync(ResourceCall call, string id, ElasticIpState state, ElasticIpArgs? oldArgs) =>
-        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time), call, clients.Config.RehearseDeletes);
+        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws.Region), call, clients.Config.RehearseDeletes);
 
     private static List<Tag> ToSdkTags(IReadOnlyDictionary<string, string> tags) =>
         tags.Select(kv => new Tag { Key = kv.Key, Value = kv.Value }).ToList();

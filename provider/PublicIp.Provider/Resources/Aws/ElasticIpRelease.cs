@@ -22,7 +22,9 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     private readonly ElasticIpState _state;
     private readonly TimeProvider _time;
     private readonly long _started;
+    private readonly string? _region;
     private Address? _live;
+    private PtrState _ptr = PtrState.None;
     private string? _holder;
     private bool _gone;
     private long? _firstInUse;
@@ -33,8 +35,9 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     /// </summary>
     internal static readonly TimeSpan InUseWindow = TimeSpan.FromSeconds(60);
 
-    public ElasticIpRelease(IAmazonEC2 ec2, ResourceCall call, string id, ElasticIpState state, TimeProvider time)
+    public ElasticIpRelease(IAmazonEC2 ec2, ResourceCall call, string id, ElasticIpState state, TimeProvider time, string? region = null)
     {
+        _region = region;
         _ec2 = ec2;
         _call = call;
         _id = id;
@@ -69,8 +72,94 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         }
         _live = lookup.Address;
         _holder = AddressFinder.Holder(_live);
+        if (IsVpc)
+        {
+            _ptr = await ReadPtrAsync(ct);
+            RefuseForeignPtr();
+        }
         var associated = IsVpc ? AddressFinder.Present(_live.AssociationId) is not null : AddressFinder.Present(_live.InstanceId) is not null;
         return new AddressSnapshot(_id, Describe, associated ? _holder ?? $"association {_live.AssociationId}" : null);
+    }
+
+    /// <summary>
+    /// EC2 refuses to release an address with a PTR record (InvalidAddress.PtrSet). A record this resource did
+    /// not set is someone's mail or service identity: refuse here, in the first read, before anything changed.
+    /// </summary>
+    private void RefuseForeignPtr()
+    {
+        if (!_ptr.BlocksRelease || IsOurs(_ptr))
+        {
+            return;
+        }
+        var record = _ptr.Shown!;
+        var region = _region is null ? "" : $" --region {_region}";
+        throw new ResourceException(StatusCode.FailedPrecondition,
+            $"{Subject} has the reverse DNS (PTR) record {record}{(_ptr.Record is null ? " (being set)" : "")}, which this stack did not set" +
+            $"{(_state.ReverseDnsName is { } ours ? $" (it set {ours})" : "")}; EC2 refuses to release an address while a PTR record is set (InvalidAddress.PtrSet), " +
+            "so nothing was changed and the address stays in the stack. " +
+            $"If nothing needs {record} any more, remove it with `aws ec2 reset-address-attribute --allocation-id {_id} --attribute domain-name{region}`, " +
+            $"wait until `aws ec2 describe-addresses-attribute --allocation-ids {_id} --attribute domain-name{region}` no longer lists it, then run the destroy again. " +
+            $"To let this stack own the record instead, set reverseDnsName: {record} on the resource and run `pulumi up` before destroying");
+    }
+
+    private bool IsOurs(PtrState ptr) =>
+        _state.ReverseDnsName is { } ours
+        && (ptr.Record is null || ReverseDns.SameName(ptr.Record, ours))
+        && (!ptr.IsPending || ptr.UpdateValue is not { Length: > 0 } value || ReverseDns.SameName(value, ours));
+
+    /// <summary>Resets the PTR record this resource set and waits until EC2 no longer reports it, so the release never meets PtrSet.</summary>
+    public async Task<string?> PrepareAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    {
+        if (!_ptr.BlocksRelease)
+        {
+            return null;
+        }
+        var record = _ptr.Shown!;
+        if (!dryRun)
+        {
+            await _call.Log.StatusAsync($"removing the reverse DNS record {record} of {Describe} (EC2 will not release an address with a PTR record)");
+        }
+        var request = new ResetAddressAttributeRequest { AllocationId = _id, Attribute = AddressAttributeName.DomainName, DryRun = dryRun };
+        await RunStepAsync("ResetAddressAttribute", dryRun, c => _ec2.ResetAddressAttributeAsync(request, c), ct);
+        if (dryRun)
+        {
+            return $"remove the reverse DNS record {record}";
+        }
+        PtrState settled;
+        try
+        {
+            settled = await ReverseDnsWaiter.WaitSettledAsync(_ec2, _id, PublicIp, RetryOptions.EventualConsistency with { Budget = Remaining() }, _call.Log, _time, ct);
+        }
+        catch (PtrStillPendingException)
+        {
+            throw new ResourceException(StatusCode.DeadlineExceeded,
+                $"ec2:ResetAddressAttribute on {Subject}: EC2 still reports the removal of the reverse DNS record {record} PENDING after {_time.GetElapsedTime(_started).TotalSeconds:0} s, " +
+                "so the address was not released and stays in the stack; run the destroy again in a few minutes (or allow longer with customTimeouts)");
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject);
+        }
+        if (settled.BlocksRelease)
+        {
+            throw new ResourceException(StatusCode.FailedPrecondition,
+                $"ec2:ResetAddressAttribute on {Subject}: EC2 still reports the reverse DNS record {settled.Shown}" +
+                (settled.UpdateReason is { } why ? $" (EC2 said: {why})" : "") +
+                "; the address was not released and stays in the stack. Run the destroy again; if it persists, ask AWS Support to remove the PTR record");
+        }
+        return $"removed the reverse DNS record {record}";
+    }
+
+    private async Task<PtrState> ReadPtrAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await ReverseDns.FindAsync(_ec2, _id, ct);
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject);
+        }
     }
 
     public async Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
