@@ -61,6 +61,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
     public static async Task<LifecycleHarness> StartAsync(IReadOnlyDictionary<string, string?>? environment = null, CancellationToken ct = default)
     {
         var engine = await FakeEngine.StartAsync();
+        PluginProcess? plugin = null;
         try
         {
             var env = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
@@ -71,7 +72,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
                 ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
                 ["AWS_EC2_METADATA_DISABLED"] = "true",
             };
-            var plugin = await PluginProcess.StartAsync([engine.Address], env, ct: ct);
+            plugin = await PluginProcess.StartAsync([engine.Address], env, ct: ct);
             var harness = new LifecycleHarness(engine, plugin);
             await harness.Client.HandshakeAsync(new ProviderHandshakeRequest
             {
@@ -88,7 +89,28 @@ public sealed class LifecycleHarness : IAsyncDisposable
         }
         catch
         {
+            // A start that fails half-way must not leave its plugin behind.
+            if (plugin is not null)
+            {
+                await plugin.DisposeAsync();
+            }
             await engine.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Started and configured (CheckConfig + Configure must succeed); on any failure the plugin is stopped.</summary>
+    public static async Task<LifecycleHarness> StartConfiguredAsync(PropertyMap config, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var harness = await StartAsync(environment);
+        try
+        {
+            (await harness.ConfigureAsync(config)).EnsureOk();
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
             throw;
         }
     }
@@ -331,7 +353,13 @@ public sealed class LifecycleHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Plugin.DisposeAsync();
-        await Engine.DisposeAsync();
+        try
+        {
+            await Plugin.DisposeAsync();
+        }
+        finally
+        {
+            await Engine.DisposeAsync();
+        }
     }
 }

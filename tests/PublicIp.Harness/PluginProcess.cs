@@ -84,20 +84,36 @@ public sealed partial class PluginProcess : IAsyncDisposable
         if (line is null || !int.TryParse(line.Trim(), out var port) || port is < 1 or > 65535)
         {
             await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            process.Dispose();
             throw new InvalidOperationException($"the plugin's first stdout line was not a port: '{line}'; stderr: {stderr}");
         }
         // The same buffer the reader has filled since start: nothing said before the port line is lost.
         return new PluginProcess(process, stderr, port, elapsed);
     }
 
+    public const int SigInt = 2;
+    public const int SigTerm = 15;
+
     /// <summary>SIGINT, as the engine's host sends after Cancel.</summary>
-    public void Interrupt()
+    public void Interrupt() => Signal(SigInt);
+
+    /// <summary>SIGTERM, as a CI runner or a container stop sends.</summary>
+    public void Terminate() => Signal(SigTerm);
+
+    private void Signal(int signal)
     {
         if (!_process.HasExited)
         {
-            _ = Kill(_process.Id, 2);
+            _ = SendSignal(_process.Id, signal);
         }
     }
+
+    /// <summary>kill(2) on any process id; false if it is already gone.</summary>
+    public static bool SendSignal(int pid, int signal) => Kill(pid, signal) == 0;
 
     /// <summary>The engine's shutdown: Cancel (5 s), SIGINT, then a forced kill after 5 s. Returns how long the exit took.</summary>
     public async Task<TimeSpan> ShutdownAsync()

@@ -20,6 +20,7 @@ public static class ProviderServer
 
     public static async Task<int> RunAsync(string[] args, Func<IProvider> createProvider)
     {
+        InterruptSignal.RestoreDefault();
         LaunchArguments launch;
         try
         {
@@ -43,8 +44,8 @@ public static class ProviderServer
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
 
-        var engine = new EngineConnection();
-        var lifetime = new ProviderLifetime();
+        using var engine = new EngineConnection();
+        using var lifetime = new ProviderLifetime();
         var provider = createProvider();
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(lifetime);
@@ -63,7 +64,16 @@ public static class ProviderServer
         await using var app = builder.Build();
         app.MapGrpcService<ResourceProviderService>();
         app.Lifetime.ApplicationStopping.Register(lifetime.CancelAll);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // SIGINT or SIGTERM while Kestrel was still binding: the engine asked us to stop before we had a
+            // port to print, so stopping now, without one, is the clean answer.
+            return 0;
+        }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
@@ -72,8 +82,6 @@ public static class ProviderServer
         await Console.Out.FlushAsync();
 
         await app.WaitForShutdownAsync();
-        lifetime.Dispose();
-        engine.Dispose();
         return 0;
     }
 }

@@ -58,12 +58,8 @@ public sealed class AlibabaFixture : IAsyncLifetime, IDisposable
         ["ALIBABA_CLOUD_REGION_ID"] = null, ["ALICLOUD_REGION"] = null,
     };
 
-    public async Task<LifecycleHarness> StartPluginAsync(params (string Key, object? Value)[] extraConfig)
-    {
-        var harness = await LifecycleHarness.StartAsync(CleanEnvironment);
-        (await harness.ConfigureAsync(Config(extraConfig))).EnsureOk();
-        return harness;
-    }
+    public Task<LifecycleHarness> StartPluginAsync(params (string Key, object? Value)[] extraConfig) =>
+        LifecycleHarness.StartConfiguredAsync(Config(extraConfig), CleanEnvironment);
 
     /// <summary>A client straight to the emulator, to act out of band (someone in the console).</summary>
     public IVpcEipApi OutOfBandVpc() => new VpcEipApi(new AlibabaRpcClient(new AlibabaClientOptions

@@ -35,12 +35,8 @@ public sealed class AwsFixture : IAsyncLifetime
         ]);
 
     /// <summary>A plugin started, handshaken and configured against this fixture.</summary>
-    public async Task<LifecycleHarness> StartPluginAsync(params (string Key, object? Value)[] extraConfig)
-    {
-        var harness = await LifecycleHarness.StartAsync();
-        (await harness.ConfigureAsync(Config(extraConfig))).EnsureOk();
-        return harness;
-    }
+    public Task<LifecycleHarness> StartPluginAsync(params (string Key, object? Value)[] extraConfig) =>
+        LifecycleHarness.StartConfiguredAsync(Config(extraConfig));
 
     private NonDefaultVpcTopology? _nonDefaultVpc;
     private DefaultVpcInstance? _defaultVpcInstance;

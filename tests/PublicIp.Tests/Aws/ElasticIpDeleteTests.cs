@@ -15,9 +15,17 @@ public class ElasticIpDeleteTests(AwsFixture aws) : ElasticIpTestBase(aws), ICla
     private async Task<(LifecycleHarness H, string Id, string Ip)> UpAsync(string name, params (string, object?)[] inputs)
     {
         var h = await Aws.StartPluginAsync();
-        var up = (await h.UpAsync(Spec(name, inputs))).EnsureOk();
-        Aws.Proxy.Journal.Clear();
-        return (h, up.Id!, up.Outputs.Str("publicIp")!);
+        try
+        {
+            var up = (await h.UpAsync(Spec(name, inputs))).EnsureOk();
+            Aws.Proxy.Journal.Clear();
+            return (h, up.Id!, up.Outputs.Str("publicIp")!);
+        }
+        catch
+        {
+            await h.DisposeAsync();
+            throw;
+        }
     }
 
     [Fact]

@@ -54,7 +54,8 @@ public class CancellationAndTimeoutTests(AwsFixture aws) : IClassFixture<AwsFixt
     public async Task SIGINT_during_an_operation_exits_within_five_seconds()
     {
         var slow = aws.Proxy.Inject(Fault.Latency("AllocateAddress", TimeSpan.FromSeconds(30)).When(r => r.Parameters.GetValueOrDefault("TagSpecification.1.Tag.1.Value") == "sigint"));
-        var h = await aws.StartPluginAsync();
+        // Disposed however the test ends: a failed assertion must not leave the plugin running.
+        await using var h = await aws.StartPluginAsync();
         var request = Create("sigint");
         request.Properties = PropertyCodec.Encode(Props.Map(("tags", new Dictionary<string, string> { ["case"] = "sigint" })));
         var call = h.Client.CreateAsync(request);
@@ -68,7 +69,6 @@ public class CancellationAndTimeoutTests(AwsFixture aws) : IClassFixture<AwsFixt
         }
         Assert.True(h.Plugin.HasExited, "the plugin did not exit within 6 s of SIGINT");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"exit took {watch.Elapsed}");
-        await h.DisposeAsync();
         slow.Remove();
     }
 }

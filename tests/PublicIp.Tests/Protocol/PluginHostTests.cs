@@ -64,12 +64,11 @@ public class PluginHostTests
     [Fact]
     public async Task Cancel_then_SIGINT_exits_cleanly_within_five_seconds()
     {
-        var h = await LifecycleHarness.StartAsync();
+        await using var h = await LifecycleHarness.StartAsync();
         var took = await h.Plugin.ShutdownAsync();
         Assert.True(h.Plugin.HasExited);
         Assert.Equal(0, h.Plugin.ExitCode);
         Assert.True(took < TimeSpan.FromSeconds(5), $"exit took {took}");
-        await h.DisposeAsync();
     }
 
     [Fact]
