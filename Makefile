@@ -7,7 +7,7 @@ PROVIDER_BIN := $(ARTIFACTS)/provider/pulumi-resource-publicip
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: all provider build test demo bench tools clean
+.PHONY: all provider build test demo bench tools dist clean
 
 all: provider
 
@@ -23,9 +23,15 @@ tools:
 	cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error
 	cd tests/alibaba-sdk && npm ci --no-audit --no-fund --loglevel=error
 
-## test: publish the plugin, install the npm peers, run every test project (moto is started by the tests)
+## test: publish the plugin, install the npm peers, run every test project (moto is started by the tests);
+## ends with one overall total and fails if a test left a process behind
 test: provider tools
-	$(DOTNET) test PulumiProvider.sln -c Release --logger "console;verbosity=normal" --logger "trx" --results-directory $(ARTIFACTS)/test-results
+	tests/run-all $(DOTNET) $(ARTIFACTS)/test-results
+
+## dist: the plugin archives Pulumi installs (pulumi-resource-publicip-v<version>-<os>-<arch>.tar.gz) and
+## SHA256SUMS in artifacts/dist/, for every os/arch this machine's toolchain can build (it says which it skips)
+dist: provider
+	PUBLISHED=$(ARTIFACTS)/provider DOTNET=$(DOTNET) provider/dist --out $(ARTIFACTS)/dist
 
 ## demo: preview, up, refresh and destroy of examples/yaml against a local moto, through the harness
 demo: provider

@@ -45,7 +45,7 @@ public sealed class MotoServer : IAsyncDisposable
     internal static async Task<MotoServer> StartAsync(string searchPath, CancellationToken cancellationToken)
     {
         var executable = FindOnPath("moto_server", searchPath) ?? throw new InvalidOperationException(
-            "moto_server was not found on PATH. Install it with: pip install 'moto[server]'");
+            "moto_server was not found on PATH. Install it with: pipx install 'moto[server]' (or pip install 'moto[server]' inside a virtual environment)");
 
         // The free port is only free until someone else takes it, so a lost race gets a new port.
         Exception? last = null;
