@@ -68,6 +68,8 @@ public sealed record EipAddress(
     IReadOnlyList<string> OperationLocks,
     IReadOnlyDictionary<string, string> Tags);
 
+public sealed record EipPage(IReadOnlyList<EipAddress> EipAddresses, int TotalCount);
+
 /// <summary>The EIP calls of VPC 2016-04-28 (the ECS copies are deprecated).</summary>
 public interface IVpcEipApi
 {
@@ -78,6 +80,9 @@ public interface IVpcEipApi
 
     /// <summary>Empty when the EIP does not exist (the API does not answer NotFound here).</summary>
     Task<IReadOnlyList<EipAddress>> DescribeEipAddressesAsync(DescribeEipAddressesRequest request, CancellationToken cancellationToken);
+
+    /// <summary>One page of every EIP in a region (PageNumber from 1, PageSize at most 100), and how many there are in all.</summary>
+    Task<EipPage> ListEipAddressesAsync(string regionId, int pageNumber, int pageSize, CancellationToken cancellationToken);
 
     Task ModifyEipAddressAttributeAsync(ModifyEipAddressAttributeRequest request, CancellationToken cancellationToken);
     Task TagResourcesAsync(TagEipRequest request, CancellationToken cancellationToken);
@@ -141,6 +146,17 @@ public sealed class VpcEipApi(IAlibabaRpcClient client) : IVpcEipApi
             ["AllocationId"] = request.AllocationId,
         }), cancellationToken);
         return JsonRead.List(body, "EipAddresses", "EipAddress").Select(ReadEip).ToList();
+    }
+
+    public async Task<EipPage> ListEipAddressesAsync(string regionId, int pageNumber, int pageSize, CancellationToken cancellationToken)
+    {
+        var body = await client.CallAsync(new AlibabaRequest(AlibabaProduct.Vpc, "DescribeEipAddresses", new Dictionary<string, string>
+        {
+            ["RegionId"] = regionId,
+            ["PageNumber"] = pageNumber.ToString(CultureInfo.InvariantCulture),
+            ["PageSize"] = pageSize.ToString(CultureInfo.InvariantCulture),
+        }), cancellationToken);
+        return new EipPage(JsonRead.List(body, "EipAddresses", "EipAddress").Select(ReadEip).ToList(), JsonRead.Int(body, "TotalCount") ?? 0);
     }
 
     public Task ModifyEipAddressAttributeAsync(ModifyEipAddressAttributeRequest request, CancellationToken cancellationToken)

@@ -412,16 +412,23 @@ public sealed class EmulatorWorld
     {
         var region = Required(p, "RegionId");
         var ids = p.GetValueOrDefault("AllocationId")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var found = _eips.Values
+        // Paged as the API reference says: PageNumber from 1, PageSize 10 by default and at most 100.
+        var pageNumber = p.TryGetValue("PageNumber", out var pn) ? ParseInt(pn, "PageNumber") : 1;
+        var pageSize = p.TryGetValue("PageSize", out var ps) ? ParseInt(ps, "PageSize") : 10;
+        if (pageNumber < 1 || pageSize is < 1 or > 100)
+        {
+            throw Error(400, "InvalidParameter", "PageNumber must be at least 1 and PageSize between 1 and 100.");
+        }
+        var all = _eips.Values
             .Where(e => e.RegionId == region && (ids is null || ids.Contains(e.AllocationId)))
             .OrderBy(e => e.AllocationId, StringComparer.Ordinal)
-            .Select(EipJson)
-            .ToArray<JsonNode?>();
+            .ToList();
+        var found = all.Skip((pageNumber - 1) * pageSize).Take(pageSize).Select(EipJson).ToArray<JsonNode?>();
         return new JsonObject
         {
-            ["TotalCount"] = found.Length,
-            ["PageNumber"] = 1,
-            ["PageSize"] = 10,
+            ["TotalCount"] = all.Count,
+            ["PageNumber"] = pageNumber,
+            ["PageSize"] = pageSize,
             ["EipAddresses"] = new JsonObject { ["EipAddress"] = new JsonArray(found) },
         };
     }

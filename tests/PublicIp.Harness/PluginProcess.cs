@@ -38,8 +38,8 @@ public sealed partial class PluginProcess : IAsyncDisposable
         get { lock (_stderr) { return _stderr.ToString(); } }
     }
 
-    public static async Task<PluginProcess> StartAsync(
-        IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? binary = null, CancellationToken ct = default)
+    /// <summary>The binary with every stream redirected, in a neutral working directory: how the engine and an operator's script run it.</summary>
+    internal static ProcessStartInfo StartInfo(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment, string? binary = null)
     {
         var psi = new ProcessStartInfo(binary ?? RepoPaths.ProviderBinary)
         {
@@ -57,6 +57,13 @@ public sealed partial class PluginProcess : IAsyncDisposable
         {
             psi.Environment[k] = v;
         }
+        return psi;
+    }
+
+    public static async Task<PluginProcess> StartAsync(
+        IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? binary = null, CancellationToken ct = default)
+    {
+        var psi = StartInfo(args, environment, binary);
         var started = Stopwatch.StartNew();
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the plugin");
         var stderr = new StringBuilder();

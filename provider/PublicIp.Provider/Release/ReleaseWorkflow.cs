@@ -64,22 +64,8 @@ public static class ReleaseWorkflow
         }
         if (rehearse)
         {
-            var plan = new List<string>();
-            if (await steps.PrepareAsync(address, dryRun: true, ct) is { } prepared)
-            {
-                plan.Add(prepared);
-            }
-            if (address.IsAssociated)
-            {
-                await steps.DisassociateAsync(address, dryRun: true, ct);
-                plan.Add($"disassociate {address.Describe} from {address.AssociatedWith}");
-            }
-            await steps.ReleaseAsync(address, dryRun: true, ct);
-            plan.Add($"release {address.Describe}");
-            var checkedHow = steps.RehearsesWithCloudDryRun
-                ? "the cloud's DryRun permitted every step"
-                : "the cloud has no DryRun for these calls, so only a read-only preflight ran and the release itself was not rehearsed";
-            var summary = $"destroy rehearsal (rehearseDeletes is on): would {string.Join(", then ", plan)}; {checkedHow}. Nothing was changed and the resource stays in the stack";
+            var plan = await RehearseAsync(steps, address, ct);
+            var summary = $"destroy rehearsal (rehearseDeletes is on): {plan}. Nothing was changed and the resource stays in the stack";
             await call.Log.InfoAsync(summary);
             throw new ResourceException(StatusCode.FailedPrecondition, summary);
         }
@@ -92,5 +78,29 @@ public static class ReleaseWorkflow
         await call.Log.StatusAsync($"releasing {address.Describe}");
         await steps.ReleaseAsync(address, dryRun: false, ct);
         await steps.WaitUntilGoneAsync(address, ct);
+    }
+
+    /// <summary>
+    /// The steps with DryRun, for an address ReadAsync returned: "would disassociate ..., then release ...; how it was
+    /// checked". Shared by the destroy rehearsal and the operators' `sweep --dry-run`; a refusal propagates as its diagnostic.
+    /// </summary>
+    public static async Task<string> RehearseAsync(IReleaseSteps steps, AddressSnapshot address, CancellationToken ct)
+    {
+        var plan = new List<string>();
+        if (await steps.PrepareAsync(address, dryRun: true, ct) is { } prepared)
+        {
+            plan.Add(prepared);
+        }
+        if (address.IsAssociated)
+        {
+            await steps.DisassociateAsync(address, dryRun: true, ct);
+            plan.Add($"disassociate {address.Describe} from {address.AssociatedWith}");
+        }
+        await steps.ReleaseAsync(address, dryRun: true, ct);
+        plan.Add($"release {address.Describe}");
+        var checkedHow = steps.RehearsesWithCloudDryRun
+            ? "the cloud's DryRun permitted every step"
+            : "the cloud has no DryRun for these calls, so only a read-only preflight ran and the release itself was not rehearsed";
+        return $"would {string.Join(", then ", plan)}; {checkedHow}";
     }
 }

@@ -1,0 +1,112 @@
+using System.Collections.Immutable;
+using Amazon.EC2.Model;
+using PublicIp.Protocol.Resources;
+using PublicIp.Provider.Clients;
+using PublicIp.Provider.Clients.Aws;
+using PublicIp.Provider.Diagnostics;
+using PublicIp.Provider.Ownership;
+using PublicIp.Provider.Release;
+using PublicIp.Provider.Resources.Alicloud;
+using PublicIp.Provider.Resources.Aws;
+
+namespace PublicIp.Provider.Operator.Sweep;
+
+/// <summary>One public IP as the cloud reports it, with what its tags say about who allocated it.</summary>
+public sealed record FoundAddress(
+    string Cloud,
+    string Region,
+    string Id,
+    string PublicIp,
+    string? AssociatedWith,
+    OwnershipMark? Mark,
+    ImmutableSortedDictionary<string, string> UserTags)
+{
+    public bool IsIdle => AssociatedWith is null;
+}
+
+/// <summary>The public IPs of one cloud region, and the release of one of them through the resource's own steps.</summary>
+public interface ICloudInventory
+{
+    string Cloud { get; }
+    string Region { get; }
+
+    /// <summary>The resource type whose Delete the release runs (for messages and the `pulumi import` line).</summary>
+    string ResourceType { get; }
+
+    Task<IReadOnlyList<FoundAddress>> ListAsync(CancellationToken ct);
+
+    /// <summary>The same steps as the resource's Delete, in the release workflow, so diagnostics and retries are Delete's.</summary>
+    IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call);
+}
+
+public sealed class AwsInventory(CloudClients clients, string region, TimeProvider time) : ICloudInventory
+{
+    public string Cloud => "aws";
+    public string Region => region;
+    public string ResourceType => "publicip:aws:ElasticIp";
+
+    public async Task<IReadOnlyList<FoundAddress>> ListAsync(CancellationToken ct)
+    {
+        DescribeAddressesResponse answer;
+        try
+        {
+            answer = await clients.Ec2.DescribeAddressesAsync(new DescribeAddressesRequest(), ct);
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        {
+            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddresses", $"the Elastic IPs of {region}");
+        }
+        return (answer.Addresses ?? []).Select(a =>
+        {
+            var tags = (a.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal);
+            var id = AddressFinder.Present(a.AllocationId) ?? a.PublicIp;
+            return new FoundAddress(Cloud, region, id, a.PublicIp, AddressFinder.Holder(a) is { } h && IsAssociated(a) ? h : null,
+                OwnershipMarks.Read(tags), OwnershipMarks.WithoutMarks(tags));
+        }).ToList();
+    }
+
+    private static bool IsAssociated(Address a) => AddressFinder.Present(a.AssociationId) is not null || AddressFinder.Present(a.InstanceId) is not null;
+
+    public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call)
+    {
+        var vpc = AddressFinder.IsAllocationId(address.Id);
+        var state = new ElasticIpState(
+            AllocationId: vpc ? address.Id : "", PublicIp: address.PublicIp, Domain: vpc ? ElasticIp.Vpc : ElasticIp.Standard,
+            AssociationId: null, InstanceId: null, NetworkInterfaceId: null, PrivateIpAddress: null, NetworkBorderGroup: null,
+            PublicIpv4Pool: null, CustomerOwnedIpv4Pool: null, Address: null, AllowReassociation: true, Tags: address.UserTags);
+        return new ElasticIpRelease(clients.Ec2, call, address.Id, state, time);
+    }
+}
+
+public sealed class AlibabaInventory(CloudClients clients, string region) : ICloudInventory
+{
+    private const int PageSize = 100;
+    private readonly AlibabaDiagnostics _diagnostics = new();
+
+    public string Cloud => "alicloud";
+    public string Region => region;
+    public string ResourceType => "publicip:alicloud:EipAddress";
+
+    public async Task<IReadOnlyList<FoundAddress>> ListAsync(CancellationToken ct)
+    {
+        var alibaba = clients.Alibaba(region);
+        var found = new List<FoundAddress>();
+        for (var page = 1; ; page++)
+        {
+            var answer = await _diagnostics.GuardAsync($"listing the EIPs of {region}", () => alibaba.Vpc.ListEipAddressesAsync(region, page, PageSize, ct));
+            foreach (var e in answer.EipAddresses)
+            {
+                var tags = e.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal);
+                var holder = e.InstanceId is { Length: > 0 } ? $"{e.InstanceType ?? "instance"} {e.InstanceId}" : null;
+                found.Add(new FoundAddress(Cloud, region, e.AllocationId, e.IpAddress, holder, OwnershipMarks.Read(tags), OwnershipMarks.WithoutMarks(tags)));
+            }
+            if (answer.EipAddresses.Count == 0 || page * PageSize >= answer.TotalCount)
+            {
+                return found;
+            }
+        }
+    }
+
+    public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call) =>
+        new EipReleaseSteps(clients.Alibaba(region), address.Id, call.Log, _diagnostics);
+}
