@@ -33,9 +33,10 @@ test: provider tools
 dist: provider
 	PUBLISHED=$(ARTIFACTS)/provider DOTNET=$(DOTNET) provider/dist --out $(ARTIFACTS)/dist
 
-## demo: preview, up, refresh and destroy of examples/yaml against a local moto, through the harness
+## demo: every example in examples/ played as preview, up, refresh and destroy on moto behind the EC2 rules
+## proxy, through the published plugin (AWS_REGION is honoured where an example does not pin a region)
 demo: provider
-	$(DOTNET) run --project tests/PublicIp.Demo -c Release -- examples/yaml/Pulumi.yaml
+	$(DOTNET) run --project tests/PublicIp.Demo -c Release
 
 ## bench: start-to-port time and RSS, AOT against JIT, in one run
 bench: provider

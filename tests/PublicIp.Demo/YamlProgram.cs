@@ -1,170 +1,93 @@
 using System.Globalization;
+using YamlDotNet.RepresentationModel;
 
 namespace PublicIp.Demo;
 
-/// <summary>A resource declared in a Pulumi YAML program.</summary>
-internal sealed record YamlResource(string Name, string Type, IReadOnlyDictionary<string, object> Properties);
+/// <summary>A resource declared in a Pulumi YAML program, with its properties and options as plain values.</summary>
+public sealed record YamlResource(string Name, string Type, IReadOnlyDictionary<string, object?> Properties, IReadOnlyDictionary<string, object?> Options);
 
 /// <summary>
-/// The parts of a Pulumi YAML program the demo plays: project name, `config:`, `resources:` and `outputs:`.
-/// Reads the block-style subset (nested maps of scalars, comments, quoted strings); anything else, such as
-/// lists or flow style, is refused with its line number rather than guessed.
+/// A Pulumi YAML program read with YamlDotNet: name, description, `config:`, `variables:`, `resources:` and
+/// `outputs:`. Maps become dictionaries, sequences lists, and plain scalars take YAML's core types (bool, integer,
+/// float, null) while quoted ones stay strings, as Pulumi YAML reads them.
 /// </summary>
-internal sealed class YamlProgram
+public sealed class YamlProgram
 {
     public required string Name { get; init; }
-    public required IReadOnlyDictionary<string, object> Config { get; init; }
+    public string? Description { get; init; }
+    public required IReadOnlyDictionary<string, object?> Config { get; init; }
+    public required IReadOnlyDictionary<string, object?> Variables { get; init; }
     public required IReadOnlyList<YamlResource> Resources { get; init; }
     public required IReadOnlyDictionary<string, string> Outputs { get; init; }
 
     public static YamlProgram Load(string path)
     {
-        var root = Parse(File.ReadAllLines(path), path);
-        string Str(Dictionary<string, object> map, string key, string where) =>
-            map.TryGetValue(key, out var v) && v is string s ? s : throw new FormatException($"{path}: {where} needs a string '{key}'");
-        var resources = new List<YamlResource>();
-        if (root.TryGetValue("resources", out var res))
+        var stream = new YamlStream();
+        using (var reader = File.OpenText(path))
         {
-            foreach (var (name, body) in AsMap(res, "resources", path))
+            try
             {
-                var spec = AsMap(body, $"resources.{name}", path);
-                var props = spec.TryGetValue("properties", out var p) ? AsMap(p, $"resources.{name}.properties", path) : [];
-                resources.Add(new YamlResource(name, Str(spec, "type", $"resources.{name}"), props));
+                stream.Load(reader);
             }
+            catch (YamlDotNet.Core.YamlException e)
+            {
+                throw new FormatException($"{path}:{e.Start.Line}: {e.Message}", e);
+            }
+        }
+        if (stream.Documents.Count != 1 || ToValue(stream.Documents[0].RootNode) is not Dictionary<string, object?> root)
+        {
+            throw new FormatException($"{path}: a Pulumi program is one YAML document whose top level is a map");
+        }
+        var resources = new List<YamlResource>();
+        foreach (var (name, body) in Map(root, "resources", path))
+        {
+            var spec = body as Dictionary<string, object?> ?? throw new FormatException($"{path}: resources.{name} must be a map");
+            var type = spec.GetValueOrDefault("type") as string ?? throw new FormatException($"{path}: resources.{name} needs a type");
+            resources.Add(new YamlResource(name, type, Map(spec, "properties", path), Map(spec, "options", path)));
         }
         return new YamlProgram
         {
-            Name = Str(root, "name", "the project"),
-            Config = root.TryGetValue("config", out var c) ? AsMap(c, "config", path) : [],
+            Name = root.GetValueOrDefault("name") as string ?? throw new FormatException($"{path}: the project needs a name"),
+            Description = (root.GetValueOrDefault("description") as string)?.Trim(),
+            Config = Map(root, "config", path),
+            Variables = Map(root, "variables", path),
             Resources = resources,
-            Outputs = root.TryGetValue("outputs", out var o)
-                ? AsMap(o, "outputs", path).ToDictionary(kv => kv.Key, kv => kv.Value as string ?? throw new FormatException($"{path}: outputs.{kv.Key} must be a string"))
-                : [],
+            Outputs = Map(root, "outputs", path).ToDictionary(
+                kv => kv.Key, kv => kv.Value as string ?? throw new FormatException($"{path}: outputs.{kv.Key} must be a string"), StringComparer.Ordinal),
         };
     }
 
-    private static Dictionary<string, object> AsMap(object value, string where, string path) =>
-        value as Dictionary<string, object> ?? throw new FormatException($"{path}: '{where}' must be a map");
+    private static Dictionary<string, object?> Map(Dictionary<string, object?> parent, string key, string path) =>
+        parent.GetValueOrDefault(key) switch
+        {
+            null => new Dictionary<string, object?>(StringComparer.Ordinal),
+            Dictionary<string, object?> map => map,
+            _ => throw new FormatException($"{path}: '{key}' must be a map"),
+        };
 
-    private static Dictionary<string, object> Parse(string[] lines, string path)
+    private static object? ToValue(YamlNode node) => node switch
     {
-        var root = new Dictionary<string, object>(StringComparer.Ordinal);
-        var stack = new Stack<(int Indent, Dictionary<string, object> Map)>();
-        stack.Push((-1, root));
-        string? pendingKey = null;
-        var pendingIndent = -1;
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var raw = StripComment(lines[i]).TrimEnd();
-            if (raw.Trim().Length == 0)
-            {
-                continue;
-            }
-            var indent = raw.Length - raw.TrimStart(' ').Length;
-            var text = raw.Trim();
-            if (raw.TrimStart(' ').StartsWith('\t') || text.StartsWith('-') || text.StartsWith('[') || text.StartsWith('{'))
-            {
-                throw new FormatException($"{path}:{i + 1}: the demo's reader takes block maps of scalars only: '{text}'");
-            }
-            if (pendingKey is not null)
-            {
-                // The previous `key:` opens a nested map if this line is indented deeper; else it was an empty value.
-                var parent = stack.Peek().Map;
-                if (indent > pendingIndent)
-                {
-                    var child = new Dictionary<string, object>(StringComparer.Ordinal);
-                    parent[pendingKey] = child;
-                    stack.Push((pendingIndent, child));
-                }
-                else
-                {
-                    parent[pendingKey] = "";
-                }
-                pendingKey = null;
-            }
-            while (stack.Peek().Indent >= indent)
-            {
-                stack.Pop();
-            }
-            var colon = FindKeyColon(text);
-            if (colon < 0)
-            {
-                throw new FormatException($"{path}:{i + 1}: expected 'key: value': '{text}'");
-            }
-            var key = Unquote(text[..colon].Trim());
-            var rest = text[(colon + 1)..].Trim();
-            if (rest.Length == 0)
-            {
-                pendingKey = key;
-                pendingIndent = indent;
-            }
-            else
-            {
-                stack.Peek().Map[key] = Scalar(rest);
-            }
-        }
-        if (pendingKey is not null)
-        {
-            stack.Peek().Map[pendingKey] = "";
-        }
-        return root;
-    }
+        YamlMappingNode map => map.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => ToValue(kv.Value), StringComparer.Ordinal),
+        YamlSequenceNode seq => seq.Children.Select(ToValue).ToList(),
+        YamlScalarNode scalar => Scalar(scalar),
+        _ => throw new FormatException($"unsupported YAML node at line {node.Start.Line}"),
+    };
 
-    /// <summary>The ':' that ends a key: followed by a space or the end, and outside quotes (keys such as `publicip:awsRegion` hold colons).</summary>
-    private static int FindKeyColon(string text) =>
-        IndexOutsideQuotes(text, (t, i) => t[i] == ':' && (i + 1 == t.Length || t[i + 1] == ' '));
-
-    private static string StripComment(string line)
+    private static object? Scalar(YamlScalarNode scalar)
     {
-        var hash = IndexOutsideQuotes(line, (t, i) => t[i] == '#' && (i == 0 || t[i - 1] == ' '));
-        return hash < 0 ? line : line[..hash];
-    }
-
-    /// <summary>The first index outside single or double quotes where <paramref name="isMatch"/> holds, or -1.</summary>
-    private static int IndexOutsideQuotes(string text, Func<string, int, bool> isMatch)
-    {
-        var quote = '\0';
-        for (var i = 0; i < text.Length; i++)
+        var text = scalar.Value ?? "";
+        if (scalar.Style is not YamlDotNet.Core.ScalarStyle.Plain)
         {
-            var ch = text[i];
-            if (quote != '\0')
-            {
-                if (ch == quote)
-                {
-                    quote = '\0';
-                }
-            }
-            else if (ch is '"' or '\'')
-            {
-                quote = ch;
-            }
-            else if (isMatch(text, i))
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static object Scalar(string text)
-    {
-        if (text.Length >= 2 && (text[0] == '"' || text[0] == '\'') && text[^1] == text[0])
-        {
-            return text[1..^1];
-        }
-        if (text.StartsWith('[') || text.StartsWith('{') || text.StartsWith('|') || text.StartsWith('>'))
-        {
-            throw new FormatException($"the demo's reader takes plain scalars only: '{text}'");
+            return text;
         }
         return text switch
         {
-            "true" => true,
-            "false" => false,
-            _ when int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
+            "true" or "True" or "TRUE" => true,
+            "false" or "False" or "FALSE" => false,
+            "null" or "Null" or "NULL" or "~" or "" => null,
+            _ when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) => l,
+            _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
             _ => text,
         };
     }
-
-    private static string Unquote(string text) =>
-        text.Length >= 2 && (text[0] == '"' || text[0] == '\'') && text[^1] == text[0] ? text[1..^1] : text;
 }
