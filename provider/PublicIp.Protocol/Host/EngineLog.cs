@@ -20,13 +20,9 @@ public sealed class EngineConnection : IDisposable
         get { lock (_gate) { return _client is not null; } }
     }
 
-    public void Attach(string address)
+    /// <summary>Connects to the engine; the address was validated by <see cref="EngineAddress.TryParse"/>.</summary>
+    public void Attach(Uri uri)
     {
-        if (string.IsNullOrWhiteSpace(address))
-        {
-            return;
-        }
-        var uri = address.Contains("://", StringComparison.Ordinal) ? address : "http://" + address;
         lock (_gate)
         {
             _channel?.Dispose();

@@ -39,11 +39,15 @@ public sealed record LaunchArguments(string? EngineAddress, int Verbosity, strin
             }
             if (a.StartsWith('-'))
             {
-                throw new ArgumentException($"unknown flag {a}");
+                throw new ArgumentException($"unknown flag {Values.Text.Quote(a)}");
             }
             if (address is not null)
             {
-                throw new ArgumentException($"expected one engine address, got '{address}' and '{a}'");
+                throw new ArgumentException($"expected one engine address, got {Values.Text.Quote(address)} and {Values.Text.Quote(a)}");
+            }
+            if (!Host.EngineAddress.TryParse(a, out _, out var problem))
+            {
+                throw new ArgumentException("the engine address " + problem);
             }
             address = a;
         }

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -54,11 +56,15 @@ public static class ProviderServer
         {
             o.MaxReceiveMessageSize = MaxMessageBytes;
             o.MaxSendMessageSize = MaxMessageBytes;
+            o.Interceptors.Add<BoundedErrorsInterceptor>();
         });
+        // Our binding replaces the generated one so requests can be as deep as the engine sends them.
+        builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
+        builder.Services.AddSingleton<IServiceMethodProvider<ResourceProviderService>, DeepMessageMethodProvider>();
 
-        if (launch.EngineAddress is not null)
+        if (EngineAddress.TryParse(launch.EngineAddress, out var engineUri, out _) && engineUri is not null)
         {
-            engine.Attach(launch.EngineAddress);
+            engine.Attach(engineUri);
         }
 
         await using var app = builder.Build();

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Pulumirpc;
 using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
+using Text = PublicIp.Protocol.Values.Text;
 using CheckFailure = Pulumirpc.CheckFailure;
 using Status = Google.Rpc.Status;
 
@@ -18,7 +19,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
 {
     public override Task<ProviderHandshakeResponse> Handshake(ProviderHandshakeRequest request, ServerCallContext context)
     {
-        engine.Attach(request.EngineAddress);
+        AttachEngine(request.EngineAddress, "engineAddress");
         return Task.FromResult(new ProviderHandshakeResponse
         {
             AcceptSecrets = true,
@@ -32,8 +33,20 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
 
     public override Task<Empty> Attach(PluginAttach request, ServerCallContext context)
     {
-        engine.Attach(request.Address);
+        AttachEngine(request.Address, "address");
         return Task.FromResult(new Empty());
+    }
+
+    private void AttachEngine(string address, string field)
+    {
+        if (!EngineAddress.TryParse(address, out var uri, out var problem))
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"'{field}' {problem}"));
+        }
+        if (uri is not null)
+        {
+            engine.Attach(uri);
+        }
     }
 
     public override Task<PluginInfo> GetPluginInfo(Empty request, ServerCallContext context) =>
@@ -43,7 +56,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     {
         if (request.SubpackageName.Length > 0)
         {
-            throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"{provider.Name} has no sub-package '{request.SubpackageName}'"));
+            throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"{provider.Name} has no sub-package {Text.Quote(request.SubpackageName)}"));
         }
         return Task.FromResult(new GetSchemaResponse { Schema = provider.Schema });
     }
@@ -58,7 +71,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         Task.FromResult(new GetMappingsResponse());
 
     public override Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context) =>
-        throw new RpcException(new Grpc.Core.Status(StatusCode.Unimplemented, $"{provider.Name} has no function '{request.Tok}'"));
+        throw new RpcException(new Grpc.Core.Status(StatusCode.Unimplemented, $"{provider.Name} has no function {Text.Quote(request.Tok)}"));
 
     public override Task<Empty> Cancel(Empty request, ServerCallContext context)
     {
@@ -66,28 +79,57 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         return Task.FromResult(new Empty());
     }
 
-    public override Task<CheckResponse> CheckConfig(CheckRequest request, ServerCallContext context)
+    public override async Task<CheckResponse> CheckConfig(CheckRequest request, ServerCallContext context)
     {
-        var result = provider.CheckConfig(PropertyCodec.Decode(request.Olds), PropertyCodec.Decode(request.News));
-        return Task.FromResult(ToResponse(result));
+        CheckResponse response = null!;
+        await Guard("CheckConfig", request.Urn, () =>
+        {
+            response = CheckOrFailure(() => ToResponse(provider.CheckConfig(PropertyCodec.Decode(request.Olds), PropertyCodec.Decode(request.News))));
+            return Task.CompletedTask;
+        });
+        return response;
     }
 
-    public override Task<DiffResponse> DiffConfig(DiffRequest request, ServerCallContext context)
+    public override async Task<DiffResponse> DiffConfig(DiffRequest request, ServerCallContext context)
     {
-        var olds = PropertyCodec.Decode(request.OldInputs.Fields.Count > 0 ? request.OldInputs : request.Olds);
-        var diff = InputDiff.Compute(olds, PropertyCodec.Decode(request.News), provider.ConfigReplaceOnChanges, request.IgnoreChanges);
-        return Task.FromResult(ToResponse(diff));
+        DiffResponse response = null!;
+        await Guard("DiffConfig", request.Urn, () =>
+        {
+            var olds = PropertyCodec.Decode(request.OldInputs.Fields.Count > 0 ? request.OldInputs : request.Olds);
+            response = ToResponse(InputDiff.Compute(olds, PropertyCodec.Decode(request.News), provider.ConfigReplaceOnChanges, request.IgnoreChanges));
+            return Task.CompletedTask;
+        });
+        return response;
     }
 
     public override async Task<ConfigureResponse> Configure(ConfigureRequest request, ServerCallContext context)
     {
-        var args = PropertyCodec.Decode(request.Args);
-        if (args.Count == 0 && request.Variables.Count > 0)
+        await Guard("Configure", request.Urn ?? "", () =>
         {
-            args = ConfigFromVariables(request.Variables);
-        }
-        await Guard("Configure", request.Urn ?? "", () => provider.ConfigureAsync(args, engine.For(request.Urn ?? ""), context.CancellationToken));
+            var args = PropertyCodec.Decode(request.Args);
+            if (args.Count == 0 && request.Variables.Count > 0)
+            {
+                args = ConfigFromVariables(request.Variables);
+            }
+            return provider.ConfigureAsync(args, engine.For(request.Urn ?? ""), context.CancellationToken);
+        });
         return new ConfigureResponse { AcceptSecrets = true, AcceptResources = true, AcceptOutputs = true, SupportsPreview = true };
+    }
+
+    /// <summary>A Check whose inputs cannot even be decoded fails on the property that is malformed.</summary>
+    private static CheckResponse CheckOrFailure(Func<CheckResponse> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (PropertyValueException e)
+        {
+            // The engine does not use the inputs of a failed Check; echoing a malformed (perhaps huge or deep) value gains nothing.
+            var response = new CheckResponse { Inputs = new Struct() };
+            response.Failures.Add(new CheckFailure { Property = e.TopLevelProperty, Reason = Text.Truncate(e.Message) });
+            return response;
+        }
     }
 
     /// <summary>Old engines send only "pkg:config:key" strings; non-strings arrive JSON-encoded.</summary>
@@ -101,7 +143,19 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
 
     public override Task<CheckResponse> Check(CheckRequest request, ServerCallContext context) =>
         Run("Check", request.Urn, request.Type, preview: true, 0, context, async (resource, call) =>
-            ToResponse(await resource.CheckAsync(call, PropertyCodec.Decode(request.Olds), PropertyCodec.Decode(request.News))));
+        {
+            PropertyMap olds, news;
+            try
+            {
+                olds = PropertyCodec.Decode(request.Olds);
+                news = PropertyCodec.Decode(request.News);
+            }
+            catch (PropertyValueException e)
+            {
+                return CheckOrFailure(() => throw e);
+            }
+            return ToResponse(await resource.CheckAsync(call, olds, news));
+        });
 
     public override Task<DiffResponse> Diff(DiffRequest request, ServerCallContext context) =>
         Run("Diff", request.Urn, request.Type, preview: true, 0, context, async (resource, call) =>
@@ -111,7 +165,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     public override Task<CreateResponse> Create(CreateRequest request, ServerCallContext context) =>
         Run("Create", request.Urn, request.Type, request.Preview, request.Timeout, context, async (resource, call) =>
         {
-            var inputs = PropertyCodec.Decode(request.Properties);
+            var inputs = Known(PropertyCodec.Decode(request.Properties), call, "properties");
             CreateResult result;
             try
             {
@@ -132,8 +186,8 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     public override Task<ReadResponse> Read(ReadRequest request, ServerCallContext context) =>
         Run("Read", request.Urn, request.Type, preview: false, request.Timeout, context, async (resource, call) =>
         {
-            var oldOutputs = PropertyCodec.Decode(request.Properties);
-            var oldInputs = PropertyCodec.Decode(request.Inputs);
+            var oldOutputs = Known(PropertyCodec.Decode(request.Properties), call, "properties");
+            var oldInputs = Known(PropertyCodec.Decode(request.Inputs), call, "inputs");
             var result = await resource.ReadAsync(call, request.Id, oldOutputs, oldInputs);
             if (result.Id is null)
             {
@@ -151,17 +205,33 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     public override Task<UpdateResponse> Update(UpdateRequest request, ServerCallContext context) =>
         Run("Update", request.Urn, request.Type, request.Preview, request.Timeout, context, async (resource, call) =>
         {
-            var news = PropertyCodec.Decode(request.News);
-            var outputs = await resource.UpdateAsync(call, request.Id, PropertyCodec.Decode(request.Olds), PropertyCodec.Decode(request.OldInputs), news);
+            var news = Known(PropertyCodec.Decode(request.News), call, "news");
+            var outputs = await resource.UpdateAsync(call, request.Id, Known(PropertyCodec.Decode(request.Olds), call, "olds"),
+                Known(PropertyCodec.Decode(request.OldInputs), call, "oldInputs"), news);
             return new UpdateResponse { Properties = PropertyCodec.Encode(Finish(resource, call, KeepSecrets(outputs, news))) };
         });
 
     public override Task<Empty> Delete(DeleteRequest request, ServerCallContext context) =>
         Run("Delete", request.Urn, request.Type, preview: false, request.Timeout, context, async (resource, call) =>
         {
-            await resource.DeleteAsync(call, request.Id, PropertyCodec.Decode(request.Properties), PropertyCodec.Decode(request.OldInputs));
+            await resource.DeleteAsync(call, request.Id, Known(PropertyCodec.Decode(request.Properties), call, "properties"),
+                Known(PropertyCodec.Decode(request.OldInputs), call, "oldInputs"));
             return new Empty();
         });
+
+    /// <summary>
+    /// Outside a preview every value is known: the engine resolves outputs before it applies a step. An unknown
+    /// there is malformed input, and passing it on would make a resource send a sentinel to a cloud.
+    /// </summary>
+    private static PropertyMap Known(PropertyMap values, ResourceCall call, string field)
+    {
+        if (!call.Preview && values.FirstOrDefault(kv => kv.Value.ContainsUnknowns) is { Key: { } name })
+        {
+            throw new ResourceException(StatusCode.InvalidArgument,
+                $"'{Text.Truncate(name, 120)}' in {field} is unknown, but unknown values are only allowed in a preview");
+        }
+        return values;
+    }
 
     /// <summary>
     /// Previews promise only what they know: every schema output the resource did not compute is unknown.
@@ -214,15 +284,33 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         }
         if (!provider.Resources.TryGetValue(type, out var resource))
         {
-            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"{provider.Name} does not know the resource type '{type}'"));
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"{provider.Name} does not know the resource type {Text.Quote(type)}"));
         }
-        var timeout = timeoutSeconds > 0 ? TimeSpan.FromSeconds(timeoutSeconds) : provider.DefaultTimeout(operation);
+        var timeout = Timeout(timeoutSeconds, provider.DefaultTimeout(operation));
         using var deadline = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token, context.CancellationToken, deadline.Token);
         var call = new ResourceCall(urn, ResourceCall.UrnName(urn), type, preview, timeout, engine.For(urn), linked.Token);
         T result = default!;
         await Guard(operation, urn, async () => result = await body(resource, call), deadline, timeout);
         return result;
+    }
+
+    /// <summary>A CancellationTokenSource cannot wait longer than about 24.8 days; a longer customTimeouts means "no limit" to a person.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(24);
+
+    /// <summary>The engine's timeout in seconds (0: the provider's default), clamped to what the runtime can wait.</summary>
+    public static TimeSpan Timeout(double seconds, TimeSpan fallback)
+    {
+        if (double.IsNaN(seconds) || seconds < 0)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument,
+                $"'timeout' must be a number of seconds, zero or more, not {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        }
+        if (seconds == 0)
+        {
+            return fallback;
+        }
+        return seconds >= MaxTimeout.TotalSeconds ? MaxTimeout : TimeSpan.FromSeconds(seconds);
     }
 
     private async Task Guard(string operation, string urn, Func<Task> body, CancellationTokenSource? deadline = null, TimeSpan timeout = default)
@@ -233,14 +321,16 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         }
         catch (ResourceException e)
         {
-            throw new RpcException(new Grpc.Core.Status(e.Code, e.Message));
+            throw new RpcException(new Grpc.Core.Status(e.Code, Text.Truncate(e.Message)));
+        }
+        catch (PropertyValueException e)
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, Text.Truncate(e.Message)));
         }
         catch (ResourceInitFailedException e)
         {
-            var detail = new ErrorResourceInitFailed { Id = e.Id, Properties = PropertyCodec.Encode(e.Outputs) };
-            detail.Reasons.AddRange(e.Reasons);
-            var status = new Status { Code = (int)StatusCode.FailedPrecondition, Message = e.Message };
-            status.Details.Add(Any.Pack(detail));
+            var status = new Status { Code = (int)StatusCode.FailedPrecondition, Message = Text.Truncate(e.Message) };
+            status.Details.Add(Any.Pack(InitFailedDetail(e)));
             throw status.ToRpcException();
         }
         catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !lifetime.Token.IsCancellationRequested)
@@ -259,10 +349,31 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         catch (Exception e)
         {
             // A bug, not a cloud answer: Internal tells the engine the state may be inconsistent.
-            await Console.Error.WriteLineAsync($"{operation} {urn} failed with an unexpected error: {e}");
+            await Console.Error.WriteLineAsync(Text.Truncate($"{operation} {urn} failed with an unexpected error: {e}", 8000));
             throw new RpcException(new Grpc.Core.Status(StatusCode.Internal,
-                $"{operation} failed with an unexpected error in the publicip provider ({e.GetType().Name}: {e.Message}); please report this"));
+                Text.Truncate($"{operation} failed with an unexpected error in the publicip provider ({e.GetType().Name}: {e.Message}); please report this")));
         }
+    }
+
+    /// <summary>
+    /// The detail travels in a trailer, so it must stay small: reasons are cut, and if the outputs are still too
+    /// large only the small ones are kept (the id is what lets the engine keep the resource).
+    /// </summary>
+    private static ErrorResourceInitFailed InitFailedDetail(ResourceInitFailedException e)
+    {
+        const int MaxDetailBytes = 8 * 1024;
+        var detail = new ErrorResourceInitFailed { Id = e.Id, Properties = PropertyCodec.Encode(e.Outputs) };
+        detail.Reasons.AddRange(e.Reasons.Take(5).Select(r => Text.Truncate(r, 500)));
+        if (detail.CalculateSize() > MaxDetailBytes)
+        {
+            var small = new Struct();
+            foreach (var (key, value) in detail.Properties.Fields.Where(f => f.Key.Length <= 128 && f.Value.CalculateSize() <= 512))
+            {
+                small.Fields[key] = value;
+            }
+            detail.Properties = small;
+        }
+        return detail;
     }
 
     private static string TypeFromUrn(string urn)
@@ -281,7 +392,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     private static CheckResponse ToResponse(CheckResult result)
     {
         var response = new CheckResponse { Inputs = PropertyCodec.Encode(result.Inputs) };
-        response.Failures.AddRange(result.Failures.Select(f => new CheckFailure { Property = f.Property, Reason = f.Reason }));
+        response.Failures.AddRange(result.Failures.Select(f => new CheckFailure { Property = Text.Truncate(f.Property, 200), Reason = Text.Truncate(f.Reason) }));
         return response;
     }
 

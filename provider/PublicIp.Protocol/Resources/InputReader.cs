@@ -14,6 +14,7 @@ public sealed class InputReader(PropertyMap properties)
     private readonly List<CheckFailure> _failures = [];
     private readonly HashSet<string> _unknowns = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _secret = new(StringComparer.Ordinal);
 
     public PropertyMap Properties { get; } = properties;
     public IReadOnlyList<CheckFailure> Failures => _failures;
@@ -36,15 +37,27 @@ public sealed class InputReader(PropertyMap properties)
         {
             switch (v)
             {
-                case SecretValue s: v = s.Value; continue;
+                case SecretValue s: _secret.Add(name); v = s.Value; continue;
                 case OutputValue { Value: null }: _unknowns.Add(name); return null;
-                case OutputValue o: v = o.Value; continue;
+                case OutputValue o:
+                    if (o.Secret)
+                    {
+                        _secret.Add(name);
+                    }
+                    v = o.Value;
+                    continue;
                 case UnknownValue: _unknowns.Add(name); return null;
                 case NullValue: return null;
                 default: return v;
             }
         }
     }
+
+    /// <summary>True when the program marked the property secret: its value must never be shown.</summary>
+    public bool IsSecret(string name) => _secret.Contains(name) || Properties.Get(name) is { ContainsSecrets: true };
+
+    /// <summary>The value as a failure may show it: never a secret's value, never more than a short quote.</summary>
+    private string Show(string name, PropertyValue value) => IsSecret(name) ? "a secret value" : PropertyCodec.Describe(value);
 
     public string? String(string name, bool required = false, IReadOnlyCollection<string>? allowed = null)
     {
@@ -64,12 +77,12 @@ public sealed class InputReader(PropertyMap properties)
                 }
                 if (allowed is not null && !allowed.Contains(s, StringComparer.Ordinal))
                 {
-                    Fail(name, $"'{name}' must be one of {string.Join(", ", allowed.Select(a => "\"" + a + "\""))}, not \"{s}\"");
+                    Fail(name, $"'{name}' must be one of {string.Join(", ", allowed.Select(a => "\"" + a + "\""))}, not {Show(name, v)}");
                     return null;
                 }
                 return s;
             default:
-                Fail(name, $"'{name}' must be a string, not {PropertyCodec.Describe(v)}");
+                Fail(name, $"'{name}' must be a string, not {Show(name, v)}");
                 return null;
         }
     }
@@ -84,7 +97,7 @@ public sealed class InputReader(PropertyMap properties)
             case StringValue { Value: "true" }: return true;
             case StringValue { Value: "false" }: return false;
             case var v:
-                Fail(name, $"'{name}' must be a boolean, not {PropertyCodec.Describe(v)}");
+                Fail(name, $"'{name}' must be a boolean, not {Show(name, v)}");
                 return null;
         }
     }
@@ -105,7 +118,7 @@ public sealed class InputReader(PropertyMap properties)
         }
         if (double.IsNaN(d.Value) || d.Value != Math.Floor(d.Value) || d.Value < min || d.Value > max)
         {
-            Fail(name, $"'{name}' must be a whole number between {min} and {max}, not {PropertyCodec.Describe(v!)}");
+            Fail(name, $"'{name}' must be a whole number between {min} and {max}, not {Show(name, v!)}");
             return null;
         }
         return (int)d.Value;
@@ -121,16 +134,17 @@ public sealed class InputReader(PropertyMap properties)
                 foreach (var (k, item) in o.Properties)
                 {
                     var inner = item is SecretValue s ? s.Value : item;
+                    var shown = item is SecretValue || IsSecret(name) ? "a secret value" : PropertyCodec.Describe(inner);
                     switch (inner)
                     {
                         case StringValue sv: builder[k] = sv.Value; break;
                         case UnknownValue or OutputValue { Value: null }: _unknowns.Add(name); break;
-                        default: Fail($"{name}.{k}", $"'{name}.{k}' must be a string, not {PropertyCodec.Describe(inner)}"); break;
+                        default: Fail($"{name}.{k}", $"'{name}.{k}' must be a string, not {shown}"); break;
                     }
                 }
                 return builder.ToImmutable();
             case var v:
-                Fail(name, $"'{name}' must be a map of strings, not {PropertyCodec.Describe(v)}");
+                Fail(name, $"'{name}' must be a map of strings, not {Show(name, v)}");
                 return null;
         }
     }

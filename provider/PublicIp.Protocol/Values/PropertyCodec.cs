@@ -31,14 +31,31 @@ public static class PropertyCodec
 
     public static string Sentinel(UnknownKind kind) => SentinelKinds.First(kv => kv.Value == kind).Key;
 
-    public static PropertyMap Decode(Struct? s) =>
-        s is null ? PropertyMap.Empty : PropertyMap.From(s.Fields.Select(kv => KeyValuePair.Create(kv.Key, Decode(kv.Value))));
+    /// <summary>
+    /// How deep a value may nest. Nothing in this package's schema nests more than a few levels; the limit keeps
+    /// every recursive walk over a value (decode, diff, secrets, encode) far from the stack's end.
+    /// </summary>
+    public const int MaxDepth = 64;
 
-    public static PropertyValue Decode(Value? v)
+    /// <summary>Decodes a property bag; a malformed value throws <see cref="PropertyValueException"/> naming its property path.</summary>
+    public static PropertyMap Decode(Struct? s) => s is null ? PropertyMap.Empty : DecodeFields(s, "", 0);
+
+    public static PropertyValue Decode(Value? v) => Decode(v, "", 0);
+
+    private static PropertyMap DecodeFields(Struct s, string path, int depth) =>
+        PropertyMap.From(s.Fields.Select(kv => KeyValuePair.Create(kv.Key, Decode(kv.Value, Join(path, kv.Key), depth + 1))));
+
+    private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
+
+    private static PropertyValue Decode(Value? v, string path, int depth)
     {
         if (v is null)
         {
             return PropertyValue.Null;
+        }
+        if (depth > MaxDepth)
+        {
+            throw new PropertyValueException(path, $"is nested more than {MaxDepth} levels deep");
         }
         return v.KindCase switch
         {
@@ -48,41 +65,71 @@ public static class PropertyCodec
             Value.KindOneofCase.StringValue => SentinelKinds.TryGetValue(v.StringValue, out var kind)
                 ? new UnknownValue(kind)
                 : new StringValue(v.StringValue),
-            Value.KindOneofCase.ListValue => new ArrayValue(v.ListValue.Values.Select(Decode).ToImmutableArray()),
-            Value.KindOneofCase.StructValue => DecodeObject(v.StructValue),
-            _ => throw new InvalidDataException($"unsupported protobuf value kind {v.KindCase}"),
+            Value.KindOneofCase.ListValue => new ArrayValue(v.ListValue.Values.Select((x, i) => Decode(x, $"{path}[{i}]", depth + 1)).ToImmutableArray()),
+            Value.KindOneofCase.StructValue => DecodeObject(v.StructValue, path, depth),
+            _ => throw new PropertyValueException(path, $"has an unsupported protobuf value kind {v.KindCase}"),
         };
     }
 
-    private static PropertyValue DecodeObject(Struct s)
+    private static PropertyValue DecodeObject(Struct s, string path, int depth)
     {
-        if (!s.Fields.TryGetValue(SignatureKey, out var sigValue) || sigValue.KindCase != Value.KindOneofCase.StringValue)
+        if (!s.Fields.TryGetValue(SignatureKey, out var sigValue))
         {
-            return new ObjectValue(Decode(s));
+            return new ObjectValue(DecodeFields(s, path, depth));
+        }
+        if (sigValue.KindCase != Value.KindOneofCase.StringValue)
+        {
+            throw new PropertyValueException(path, "has a special-value signature that is not a string");
         }
         var fields = s.Fields;
         switch (sigValue.StringValue)
         {
             case SecretSignature:
-                return new SecretValue(Decode(fields.GetValueOrDefault("value")));
+                return new SecretValue(fields.TryGetValue("value", out var secret) ? Decode(secret, path, depth + 1) : PropertyValue.Null);
             case ResourceReferenceSignature:
                 return new ResourceReferenceValue(
-                    fields.GetValueOrDefault("urn")?.StringValue ?? throw new InvalidDataException("resource reference without urn"),
-                    fields.TryGetValue("id", out var id) ? Decode(id) : null,
-                    fields.GetValueOrDefault("packageVersion")?.StringValue ?? "");
+                    RequiredString(fields, "urn", path, "a resource reference"),
+                    fields.TryGetValue("id", out var id) ? Decode(id, path, depth + 1) : null,
+                    OptionalString(fields, "packageVersion", path, "a resource reference"));
             case OutputValueSignature:
-                var deps = fields.TryGetValue("dependencies", out var d) && d.KindCase == Value.KindOneofCase.ListValue
-                    ? d.ListValue.Values.Select(x => x.StringValue).ToImmutableArray()
-                    : ImmutableArray<string>.Empty;
-                return new OutputValue(
-                    fields.TryGetValue("value", out var ov) ? Decode(ov) : null,
-                    fields.TryGetValue("secret", out var sec) && sec.BoolValue,
-                    deps);
+                var deps = ImmutableArray<string>.Empty;
+                if (fields.TryGetValue("dependencies", out var d) && d.KindCase != Value.KindOneofCase.NullValue)
+                {
+                    if (d.KindCase != Value.KindOneofCase.ListValue || d.ListValue.Values.Any(x => x.KindCase != Value.KindOneofCase.StringValue))
+                    {
+                        throw new PropertyValueException(path, "is an output value whose dependencies are not a list of URNs");
+                    }
+                    deps = d.ListValue.Values.Select(x => x.StringValue).ToImmutableArray();
+                }
+                var isSecret = false;
+                if (fields.TryGetValue("secret", out var sec) && sec.KindCase != Value.KindOneofCase.NullValue)
+                {
+                    isSecret = sec.KindCase == Value.KindOneofCase.BoolValue
+                        ? sec.BoolValue
+                        : throw new PropertyValueException(path, "is an output value whose 'secret' is not a boolean");
+                }
+                return new OutputValue(fields.TryGetValue("value", out var ov) ? Decode(ov, path, depth + 1) : null, isSecret, deps);
             case AssetSignature or ArchiveSignature or ByteStringSignature:
-                return new OpaqueValue(sigValue.StringValue, Decode(s).Remove(SignatureKey));
+                return new OpaqueValue(sigValue.StringValue, DecodeFields(s, path, depth).Remove(SignatureKey));
             default:
-                throw new InvalidDataException("unrecognised special value signature");
+                throw new PropertyValueException(path, $"has an unknown special-value signature {Text.Quote(sigValue.StringValue)}");
         }
+    }
+
+    private static string RequiredString(IDictionary<string, Value> fields, string key, string path, string what) =>
+        fields.TryGetValue(key, out var v) && v.KindCase == Value.KindOneofCase.StringValue && v.StringValue.Length > 0
+            ? v.StringValue
+            : throw new PropertyValueException(path, $"is {what} without a '{key}' string");
+
+    private static string OptionalString(IDictionary<string, Value> fields, string key, string path, string what)
+    {
+        if (!fields.TryGetValue(key, out var v) || v.KindCase is Value.KindOneofCase.NullValue)
+        {
+            return "";
+        }
+        return v.KindCase == Value.KindOneofCase.StringValue
+            ? v.StringValue
+            : throw new PropertyValueException(path, $"is {what} whose '{key}' is not a string");
     }
 
     public static Struct Encode(PropertyMap map)
@@ -161,17 +208,20 @@ public static class PropertyCodec
         return Value.ForStruct(s);
     }
 
-    /// <summary>Renders a value for a diagnostic without ever revealing a secret.</summary>
+    /// <summary>Renders a value for a diagnostic without ever revealing a secret, and short enough for any message.</summary>
     public static string Describe(PropertyValue value) => value switch
     {
         NullValue => "null",
-        StringValue s => "\"" + s.Value + "\"",
+        StringValue s => Text.Quote(s.Value),
         BoolValue b => b.Value ? "true" : "false",
         NumberValue n => n.Value.ToString(CultureInfo.InvariantCulture),
         SecretValue => "[secret]",
         UnknownValue => "[unknown]",
         OutputValue { Secret: true } => "[secret]",
         OutputValue o => o.Value is null ? "[unknown]" : Describe(o.Value),
-        _ => value.GetType().Name,
+        ArrayValue => "a list",
+        ObjectValue => "an object",
+        ResourceReferenceValue => "a resource reference",
+        _ => "an asset or archive",
     };
 }
