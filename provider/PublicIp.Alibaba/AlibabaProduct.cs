@@ -10,7 +10,7 @@ public enum AlibabaProduct
 }
 
 /// <summary>API versions and regional endpoints, mapped as the official SDKs (ecs20140526 7.11.6, vpc20160428 7.3.2) map them.</summary>
-public static class AlibabaEndpoints
+public static partial class AlibabaEndpoints
 {
     public static string ApiVersion(AlibabaProduct product) => product switch
     {
@@ -64,10 +64,24 @@ public static class AlibabaEndpoints
         ["rus-west-1-pop"] = "vpc.aliyuncs.com",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    /// <summary>The public HTTPS endpoint of a product in a region.</summary>
+    /// <summary>
+    /// The region-id grammar: lower-case letters and digits in dash-separated parts, starting with a letter
+    /// (cn-hangzhou, ap-southeast-1, cn-beijing-nu16-b01). Anything else could change the endpoint's host.
+    /// </summary>
+    public static bool IsRegionId(string? regionId) =>
+        regionId is { Length: >= 4 and <= 64 } && RegionIdPattern().IsMatch(regionId);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A[a-z][a-z0-9]*(-[a-z0-9]+)+\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex RegionIdPattern();
+
+    /// <summary>The public HTTPS endpoint of a product in a region; the host is always an aliyuncs.com name.</summary>
+    /// <exception cref="ArgumentException">The region id is not a region id.</exception>
     public static Uri Resolve(AlibabaProduct product, string regionId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(regionId);
+        if (!IsRegionId(regionId))
+        {
+            throw new ArgumentException("not an Alibaba Cloud region id", nameof(regionId));
+        }
         var (code, map) = product switch
         {
             AlibabaProduct.Ecs => ("ecs", EcsMap),
@@ -75,6 +89,12 @@ public static class AlibabaEndpoints
             _ => throw new ArgumentOutOfRangeException(nameof(product)),
         };
         var host = map.TryGetValue(regionId, out var mapped) ? mapped : $"{code}.{regionId}.aliyuncs.com";
-        return new Uri($"https://{host}/");
+        var uri = new UriBuilder(Uri.UriSchemeHttps, host).Uri;
+        // Belt and braces: the grammar admits no character that could move the host, and this proves it.
+        if (!string.Equals(uri.Host, host, StringComparison.Ordinal) || !uri.Host.EndsWith(".aliyuncs.com", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("the region id does not give an aliyuncs.com host", nameof(regionId));
+        }
+        return uri;
     }
 }

@@ -61,6 +61,10 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
             ?? throw new ResourceException(StatusCode.FailedPrecondition,
                 "no Alibaba Cloud region is configured: set the resource's regionId, `pulumi config set publicip:alicloudRegion <region>`, " +
                 "or the ALIBABA_CLOUD_REGION_ID environment variable");
+        if (!RegionIds.IsAlibaba(region))
+        {
+            throw new ResourceException(StatusCode.InvalidArgument, RegionIds.AlibabaProblem(regionId is { Length: > 0 } ? "regionId" : "alicloudRegion", region));
+        }
         lock (_gate)
         {
             if (!_alibaba.TryGetValue(region, out var clients))

@@ -65,11 +65,20 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
         {
             r.Fail(aws.AccessKey is null ? "awsAccessKey" : "awsSecretKey", "'awsAccessKey' and 'awsSecretKey' must be set together");
         }
+        if (aws.Region is not null && !RegionIds.IsAws(aws.Region))
+        {
+            r.Fail("awsRegion", RegionIds.AwsProblem("awsRegion", aws.Region) + FromEnvironment(r, "awsRegion", "AWS_REGION or AWS_DEFAULT_REGION"));
+        }
+        if (alicloud.Region is not null && !RegionIds.IsAlibaba(alicloud.Region))
+        {
+            r.Fail("alicloudRegion", RegionIds.AlibabaProblem("alicloudRegion", alicloud.Region)
+                + FromEnvironment(r, "alicloudRegion", "ALIBABA_CLOUD_REGION_ID or ALICLOUD_REGION"));
+        }
         foreach (var (key, value) in new[] { ("awsEndpoint", aws.Endpoint), ("alicloudEcsEndpoint", alicloud.EcsEndpoint), ("alicloudVpcEndpoint", alicloud.VpcEndpoint) })
         {
             if (value is not null && !Uri.TryCreate(value, UriKind.Absolute, out _))
             {
-                r.Fail(key, $"'{key}' must be an absolute URL such as https://ec2.example.internal, not \"{value}\"");
+                r.Fail(key, $"'{key}' must be an absolute URL such as https://ec2.example.internal, not {Text.Quote(value)}");
             }
         }
         foreach (var unread in r.UnreadProperties.Where(k => k != "version").ToList())
@@ -78,4 +87,7 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
         }
         return (new ProviderConfig(aws, alicloud, rehearse), r.Failures);
     }
+
+    private static string FromEnvironment(InputReader r, string key, string variables) =>
+        r.IsSet(key) ? "" : $" (taken from {variables}, since '{key}' is not set)";
 }

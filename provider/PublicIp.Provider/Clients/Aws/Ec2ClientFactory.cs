@@ -23,6 +23,10 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
             throw new ResourceException(StatusCode.FailedPrecondition,
                 "no AWS region is configured: set it with `pulumi config set publicip:awsRegion <region>` or the AWS_REGION environment variable");
         }
+        if (!RegionIds.IsAws(config.Region))
+        {
+            throw new ResourceException(StatusCode.InvalidArgument, RegionIds.AwsProblem("awsRegion", config.Region));
+        }
         var ec2Config = new AmazonEC2Config
         {
             // The SDK retries throttling and 5xx with backoff; our own retries cover the EC2 consistency codes.

@@ -4,6 +4,7 @@ using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Alibaba;
+using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Release;
 using AliEip = PublicIp.Alibaba.EipAddress;
@@ -66,7 +67,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     protected override EipAddressArgs ReadArgs(InputReader r)
     {
         var args = new EipAddressArgs(
-            RegionId: r.String("regionId"),
+            RegionId: RegionIds.AlibabaInput(r),
             Bandwidth: r.Integer("bandwidth", 1, 10000),
             InternetChargeType: r.String("internetChargeType", allowed: ChargeTypes) ?? "PayByBandwidth",
             Isp: r.String("isp"),

@@ -4,6 +4,7 @@ using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Alibaba;
+using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Release;
 
@@ -35,7 +36,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
 
     protected override InstancePublicIpArgs ReadArgs(InputReader r) => new(
         InstanceId: r.String("instanceId", required: true) ?? "",
-        RegionId: r.String("regionId"),
+        RegionId: RegionIds.AlibabaInput(r),
         IpAddress: r.String("ipAddress"),
         VpcRelease: r.String("vpcRelease", allowed: [Fail, ConvertToEip]) ?? Fail);
 
