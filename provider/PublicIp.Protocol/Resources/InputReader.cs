@@ -149,6 +149,47 @@ public sealed class InputReader(PropertyMap properties)
         }
     }
 
+    /// <summary>A list of strings; YAML config may also send it as one JSON array string or comma-separated names.</summary>
+    public IReadOnlyList<string>? StringList(string name)
+    {
+        switch (Raw(name))
+        {
+            case null: return null;
+            case ArrayValue a:
+                var items = new List<string>();
+                for (var i = 0; i < a.Items.Length; i++)
+                {
+                    var inner = a.Items[i] is SecretValue s ? s.Value : a.Items[i];
+                    switch (inner)
+                    {
+                        case StringValue sv: items.Add(sv.Value); break;
+                        case UnknownValue or OutputValue { Value: null }: _unknowns.Add(name); break;
+                        default: Fail($"{name}[{i}]", $"'{name}[{i}]' must be a string, not {PropertyCodec.Describe(inner)}"); break;
+                    }
+                }
+                return items;
+            case StringValue { Value: var text }:
+                var trimmed = text.Trim();
+                if (trimmed.StartsWith('['))
+                {
+                    try
+                    {
+                        using var doc = System.Text.Json.JsonDocument.Parse(trimmed);
+                        return [.. doc.RootElement.EnumerateArray().Select(e => e.GetString() ?? throw new FormatException())];
+                    }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+                    {
+                        Fail(name, $"'{name}' must be a list of strings, not {text}");
+                        return null;
+                    }
+                }
+                return [.. trimmed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            case var v:
+                Fail(name, $"'{name}' must be a list of strings, not {PropertyCodec.Describe(v)}");
+                return null;
+        }
+    }
+
     /// <summary>At most one of the named properties may be set.</summary>
     public void AtMostOneOf(params string[] names)
     {

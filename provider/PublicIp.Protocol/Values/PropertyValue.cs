@@ -20,6 +20,8 @@ public abstract record PropertyValue
     /// <summary>A map of strings (tags, labels): the inverse of <c>InputReader.StringMap</c>.</summary>
     public static ObjectValue Of(IReadOnlyDictionary<string, string> map) =>
         new(PropertyMap.From(map.Select(kv => KeyValuePair.Create(kv.Key, Of(kv.Value)))));
+    /// <summary>A list of strings: the inverse of <c>InputReader.StringList</c>.</summary>
+    public static ArrayValue Of(IReadOnlyList<string> items) => new([.. items.Select(Of)]);
     public static PropertyValue Unknown(UnknownKind kind = UnknownKind.String) => new UnknownValue(kind);
 
     /// <summary>True when this value, or any value inside it, is not known yet (preview only).</summary>

@@ -4,6 +4,7 @@ using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
+using PublicIp.Provider.Release;
 
 namespace PublicIp.Provider.Clients;
 
@@ -16,6 +17,7 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
     private readonly object _gate = new();
     private ProviderConfig? _config;
     private IAmazonEC2? _ec2;
+    private IDnsLookup? _dns;
     private readonly Dictionary<string, AlibabaClients> _alibaba = new(StringComparer.Ordinal);
     private readonly IAlibabaClientFactory _alibabaFactory = alibabaFactory ?? new AlibabaClientFactory(Environment.GetEnvironmentVariable);
 
@@ -25,6 +27,7 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
         {
             _config = config;
             _ec2 = null;
+            _dns = null;
             _alibaba.Clear();
         }
     }
@@ -47,6 +50,18 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
             lock (_gate)
             {
                 return _ec2 ??= ec2Factory.Create(Config.Aws);
+            }
+        }
+    }
+
+    /// <summary>The resolver the release guard asks (dnsResolver, else the system's), built on first use.</summary>
+    public IDnsLookup Dns
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _dns ??= DnsLookupFactory.Create(Config.DnsResolver);
             }
         }
     }

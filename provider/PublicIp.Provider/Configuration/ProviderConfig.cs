@@ -34,6 +34,12 @@ public sealed record AlicloudConfig(
 /// <summary>The provider's configuration, as the program's stack config sets it.</summary>
 public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool RehearseDeletes)
 {
+    /// <summary>Names Delete resolves before releasing, for resources that do not set releaseGuardDnsNames themselves.</summary>
+    public IReadOnlyList<string> ReleaseGuardDnsNames { get; init; } = [];
+
+    /// <summary>host:port of the DNS server the release guard asks; null: the system's resolver.</summary>
+    public string? DnsResolver { get; init; }
+
     public static readonly IReadOnlySet<string> ReplaceOnChanges = new HashSet<string>(StringComparer.Ordinal) { "awsRegion", "alicloudRegion" };
 
     public static readonly string[] SignatureVersions = ["v3", "v1"];
@@ -60,6 +66,13 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
             SignatureVersion: r.String("alicloudSignatureVersion", allowed: SignatureVersions) ?? "v3",
             MaxRetries: r.Integer("alicloudMaxRetries", 0, 25) ?? 5);
         var rehearse = r.Bool("rehearseDeletes") ?? false;
+        var guardNames = r.StringList("releaseGuardDnsNames") ?? [];
+        CheckGuardNames(r, "releaseGuardDnsNames", guardNames);
+        var dnsResolver = r.String("dnsResolver");
+        if (dnsResolver is not null && ParseResolver(dnsResolver) is null)
+        {
+            r.Fail("dnsResolver", $"'dnsResolver' must be host:port (e.g. 10.0.0.2:53 or ns1.example.com:53), not \"{dnsResolver}\"");
+        }
 
         if ((aws.AccessKey is null) != (aws.SecretKey is null))
         {
@@ -85,7 +98,36 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
         {
             r.Fail(unread, $"'{unread}' is not a publicip configuration key");
         }
-        return (new ProviderConfig(aws, alicloud, rehearse), r.Failures);
+        return (new ProviderConfig(aws, alicloud, rehearse) { ReleaseGuardDnsNames = guardNames, DnsResolver = dnsResolver }, r.Failures);
+    }
+
+    /// <summary>Every name in a releaseGuardDnsNames list must be a DNS host name; names a failure after the property.</summary>
+    public static void CheckGuardNames(InputReader r, string property, IReadOnlyList<string> names)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!PublicIp.Provider.Release.DnsNames.IsHostName(names[i]))
+            {
+                r.Fail($"{property}[{i}]", $"'{property}[{i}]' must be a DNS host name such as www.example.com, not \"{names[i]}\"");
+            }
+        }
+    }
+
+    /// <summary>host:port (port defaults to 53; IPv6 as [addr]:port); null when malformed.</summary>
+    public static (string Host, int Port)? ParseResolver(string value)
+    {
+        if (System.Net.IPEndPoint.TryParse(value, out var endpoint) && (value.Contains(':') || endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork))
+        {
+            return (endpoint.Address.ToString(), endpoint.Port == 0 ? 53 : endpoint.Port);
+        }
+        var colon = value.LastIndexOf(':');
+        var host = colon < 0 ? value : value[..colon];
+        var port = 53;
+        if (colon >= 0 && !(int.TryParse(value[(colon + 1)..], out port) && port is > 0 and < 65536))
+        {
+            return null;
+        }
+        return PublicIp.Provider.Release.DnsNames.IsHostName(host) || host == "localhost" ? (host, port) : null;
     }
 
     private static string FromEnvironment(InputReader r, string key, string variables) =>

@@ -53,7 +53,7 @@ public interface IReleaseSteps
 /// </summary>
 public static class ReleaseWorkflow
 {
-    public static async Task RunAsync(IReleaseSteps steps, ResourceCall call, bool rehearse)
+    public static async Task RunAsync(IReleaseSteps steps, ResourceCall call, bool rehearse, ReleaseGuard? guard = null)
     {
         var ct = call.CancellationToken;
         var address = await steps.ReadAsync(ct);
@@ -61,6 +61,11 @@ public static class ReleaseWorkflow
         {
             await call.Log.WarningAsync(steps.GoneReason);
             return;
+        }
+        if (guard is not null)
+        {
+            // A read too: it refuses before the first change, in a rehearsal as in a destroy.
+            await DnsGuard.CheckAsync(guard.Lookup, guard.PublicIp, guard.Names, $"{address.Describe} of {call.Type} '{call.Name}'", call.Log, ct);
         }
         if (rehearse)
         {

@@ -59,13 +59,7 @@ public static class ReverseDns
     public static bool SameName(string? a, string? b) => string.Equals(Name(a), Name(b), StringComparison.Ordinal);
 
     /// <summary>True when <paramref name="name"/> is a DNS host name EC2 could hold as a PTR record.</summary>
-    public static bool IsHostName(string name)
-    {
-        var trimmed = name.EndsWith('.') ? name[..^1] : name;
-        return trimmed.Length is > 0 and <= 253 && trimmed.Contains('.')
-            && trimmed.Split('.').All(label => label.Length is > 0 and <= 63
-                && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && label[0] != '-' && label[^1] != '-');
-    }
+    public static bool IsHostName(string name) => DnsNames.IsHostName(name);
 }
 
 /// <summary>Thrown by <see cref="ReverseDnsWaiter"/> while EC2 still reports the update PENDING (so the retry primitive waits it out).</summary>

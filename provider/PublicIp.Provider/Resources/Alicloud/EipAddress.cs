@@ -22,7 +22,11 @@ public sealed record EipAddressArgs(
     ImmutableSortedDictionary<string, string> Tags,
     string? InstanceId,
     string? InstanceType,
-    string? PrivateIpAddress);
+    string? PrivateIpAddress)
+{
+    /// <summary>Names that must no longer resolve to the address before Delete releases it; null: the provider's default.</summary>
+    public IReadOnlyList<string>? ReleaseGuardDnsNames { get; init; }
+}
 
 public sealed record EipAddressState(
     string AllocationId,
@@ -77,7 +81,11 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty,
             InstanceId: r.String("instanceId"),
             InstanceType: r.String("instanceType", allowed: InstanceTypes),
-            PrivateIpAddress: r.String("privateIpAddress"));
+            PrivateIpAddress: r.String("privateIpAddress"))
+        {
+            ReleaseGuardDnsNames = r.StringList("releaseGuardDnsNames"),
+        };
+        ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
         if (args.InstanceId is null && !r.IsUnknown("instanceId"))
         {
             foreach (var dependent in AssociationDetails.Where(r.IsSet))
@@ -124,7 +132,8 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags))
         .SetIfNotNull("instanceId", PropertyValue.Of(a.InstanceId))
         .SetIfNotNull("instanceType", PropertyValue.Of(a.InstanceType))
-        .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress));
+        .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress))
+        .SetIfNotNull("releaseGuardDnsNames", a.ReleaseGuardDnsNames is { } names ? PropertyValue.Of(names) : null);
 
     protected override EipAddressState ReadState(PropertyMap o)
     {
@@ -279,7 +288,10 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             Tags: state.Tags,
             InstanceId: state.InstanceId,
             InstanceType: state.InstanceType,
-            PrivateIpAddress: oldArgs?.PrivateIpAddress is null ? null : state.PrivateIpAddress);
+            PrivateIpAddress: oldArgs?.PrivateIpAddress is null ? null : state.PrivateIpAddress)
+        {
+            ReleaseGuardDnsNames = oldArgs?.ReleaseGuardDnsNames,
+        };
         return new Observed<EipAddressArgs, EipAddressState>(id, state, inputs);
     }
 
@@ -340,7 +352,8 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     protected override Task DeleteAsync(ResourceCall call, string id, EipAddressState state, EipAddressArgs? oldArgs)
     {
         var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
-        return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call.Log, _diagnostics), call, clients.Config.RehearseDeletes);
+        return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call.Log, _diagnostics), call, clients.Config.RehearseDeletes,
+            ReleaseGuard.For(state.IpAddress, oldArgs?.ReleaseGuardDnsNames, clients));
     }
 
     private static bool AssociationChanged(EipAddressArgs oldArgs, EipAddressArgs newArgs) =>

@@ -10,7 +10,11 @@ using PublicIp.Provider.Release;
 
 namespace PublicIp.Provider.Resources.Alicloud;
 
-public sealed record InstancePublicIpArgs(string InstanceId, string? RegionId, string? IpAddress, string VpcRelease);
+public sealed record InstancePublicIpArgs(string InstanceId, string? RegionId, string? IpAddress, string VpcRelease)
+{
+    /// <summary>Names that must no longer resolve to the address before Delete releases it; null: the provider's default.</summary>
+    public IReadOnlyList<string>? ReleaseGuardDnsNames { get; init; }
+}
 
 public sealed record InstancePublicIpState(string InstanceId, string RegionId, string IpAddress, string VpcRelease, string? InstanceNetworkType);
 
@@ -34,11 +38,19 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
 
     protected override IReadOnlySet<string> ReplaceOnChanges { get; } = new HashSet<string>(StringComparer.Ordinal) { "instanceId", "regionId", "ipAddress" };
 
-    protected override InstancePublicIpArgs ReadArgs(InputReader r) => new(
-        InstanceId: r.String("instanceId", required: true) ?? "",
-        RegionId: RegionIds.AlibabaInput(r),
-        IpAddress: r.String("ipAddress"),
-        VpcRelease: r.String("vpcRelease", allowed: [Fail, ConvertToEip]) ?? Fail);
+    protected override InstancePublicIpArgs ReadArgs(InputReader r)
+    {
+        var args = new InstancePublicIpArgs(
+            InstanceId: r.String("instanceId", required: true) ?? "",
+            RegionId: RegionIds.AlibabaInput(r),
+            IpAddress: r.String("ipAddress"),
+            VpcRelease: r.String("vpcRelease", allowed: [Fail, ConvertToEip]) ?? Fail)
+        {
+            ReleaseGuardDnsNames = r.StringList("releaseGuardDnsNames"),
+        };
+        ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
+        return args;
+    }
 
     protected override PropertyMap WithDefaults(PropertyMap news, InstancePublicIpArgs args)
     {
@@ -70,7 +82,8 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         .Set("instanceId", PropertyValue.Of(a.InstanceId))
         .SetIfNotNull("regionId", PropertyValue.Of(a.RegionId))
         .SetIfNotNull("ipAddress", PropertyValue.Of(a.IpAddress))
-        .Set("vpcRelease", PropertyValue.Of(a.VpcRelease));
+        .Set("vpcRelease", PropertyValue.Of(a.VpcRelease))
+        .SetIfNotNull("releaseGuardDnsNames", a.ReleaseGuardDnsNames is { } names ? PropertyValue.Of(names) : null);
 
     protected override InstancePublicIpState ReadState(PropertyMap o)
     {
@@ -181,7 +194,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         var vpcRelease = old?.VpcRelease ?? oldArgs?.VpcRelease ?? Fail;
         var state = new InstancePublicIpState(id, alibaba.RegionId, ip, vpcRelease, instance.InstanceNetworkType);
         return new Observed<InstancePublicIpArgs, InstancePublicIpState>(id, state,
-            new InstancePublicIpArgs(id, alibaba.RegionId, oldArgs?.IpAddress is null ? null : ip, vpcRelease));
+            new InstancePublicIpArgs(id, alibaba.RegionId, oldArgs?.IpAddress is null ? null : ip, vpcRelease) { ReleaseGuardDnsNames = oldArgs?.ReleaseGuardDnsNames });
     }
 
     protected override Task<InstancePublicIpState> UpdateAsync(ResourceCall call, string id, InstancePublicIpState old, InstancePublicIpArgs oldArgs,
@@ -196,7 +209,8 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         await WarnDeprecatedOnceAsync(call);
         var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
         var vpcRelease = oldArgs?.VpcRelease ?? state.VpcRelease;
-        await ReleaseWorkflow.RunAsync(new ReleaseSteps(this, alibaba, state with { VpcRelease = vpcRelease }, call), call, clients.Config.RehearseDeletes);
+        await ReleaseWorkflow.RunAsync(new ReleaseSteps(this, alibaba, state with { VpcRelease = vpcRelease }, call), call, clients.Config.RehearseDeletes,
+            ReleaseGuard.For(state.IpAddress, oldArgs?.ReleaseGuardDnsNames, clients));
     }
 
     /// <summary>ReleasePublicIpAddress has nothing to disassociate; a denied release on a VPC instance may go through an EIP.</summary>

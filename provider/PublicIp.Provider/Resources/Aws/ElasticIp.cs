@@ -5,6 +5,7 @@ using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Aws;
+using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Release;
 
@@ -24,6 +25,9 @@ public sealed record ElasticIpArgs(
 {
     /// <summary>The PTR record to set (ModifyAddressAttribute DomainName); null leaves EC2's default.</summary>
     public string? ReverseDnsName { get; init; }
+
+    /// <summary>Names that must no longer resolve to the address before Delete releases it; null: the provider's default.</summary>
+    public IReadOnlyList<string>? ReleaseGuardDnsNames { get; init; }
 }
 
 public sealed record ElasticIpState(
@@ -91,7 +95,9 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty)
         {
             ReverseDnsName = r.String("reverseDnsName"),
+            ReleaseGuardDnsNames = r.StringList("releaseGuardDnsNames"),
         };
+        ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
         if (args.ReverseDnsName is { } ptr && !ReverseDns.IsHostName(ptr))
         {
             r.Fail("reverseDnsName", $"'reverseDnsName' must be a DNS host name such as mail.example.com, not \"{ptr}\"");
@@ -123,7 +129,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         .SetIfNotNull("networkInterfaceId", PropertyValue.Of(a.NetworkInterfaceId))
         .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress))
         .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags))
-        .SetIfNotNull("reverseDnsName", PropertyValue.Of(a.ReverseDnsName));
+        .SetIfNotNull("reverseDnsName", PropertyValue.Of(a.ReverseDnsName))
+        .SetIfNotNull("releaseGuardDnsNames", a.ReleaseGuardDnsNames is { } names ? PropertyValue.Of(names) : null);
 
     protected override ElasticIpState ReadState(PropertyMap o)
     {
@@ -579,6 +586,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             Tags: tags)
         {
             ReverseDnsName = importing ? ptr.Record : oldArgs?.ReverseDnsName,
+            ReleaseGuardDnsNames = oldArgs?.ReleaseGuardDnsNames,
         };
         return new Observed<ElasticIpArgs, ElasticIpState>(state.Id, state, inputs);
     }
@@ -648,7 +656,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     /// the same steps run with DryRun and the delete fails on purpose, so the stack keeps the address.
     /// </summary>
     protected override Task DeleteAsync(ResourceCall call, string id, ElasticIpState state, ElasticIpArgs? oldArgs) =>
-        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws.Region), call, clients.Config.RehearseDeletes);
+        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws.Region), call, clients.Config.RehearseDeletes,
+            ReleaseGuard.For(state.PublicIp, oldArgs?.ReleaseGuardDnsNames, clients));
 
     private static List<Tag> ToSdkTags(IReadOnlyDictionary<string, string> tags) =>
         tags.Select(kv => new Tag { Key = kv.Key, Value = kv.Value }).ToList();
