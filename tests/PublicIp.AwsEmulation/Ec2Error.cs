@@ -8,12 +8,18 @@ namespace PublicIp.AwsEmulation;
 /// </summary>
 public sealed record Ec2Error(HttpStatusCode Status, string Code, string Message)
 {
+    /// <summary>True for an STS answer, which has STS's own error shape (ErrorResponse/Error/Type, RequestId).</summary>
+    public bool Sts { get; init; }
+
     /// <summary>
     /// The exact body shape EC2 returns: no namespace on Response, RequestID (capital ID) after Errors.
+    /// STS's is the Query protocol's ErrorResponse with its namespace.
     /// </summary>
-    public string ToXml(Guid requestId) =>
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
-        $"<Response><Errors><Error><Code>{EscapeText(Code)}</Code><Message>{EscapeText(Message)}</Message></Error></Errors><RequestID>{requestId}</RequestID></Response>";
+    public string ToXml(Guid requestId) => Sts
+        ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+          $"<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{EscapeText(Code)}</Code><Message>{EscapeText(Message)}</Message></Error><RequestId>{requestId}</RequestId></ErrorResponse>"
+        : "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+          $"<Response><Errors><Error><Code>{EscapeText(Code)}</Code><Message>{EscapeText(Message)}</Message></Error></Errors><RequestID>{requestId}</RequestID></Response>";
 
     // Element text needs only &, < and > escaped; AWS leaves quotes and apostrophes as they are,
     // and messages such as "The allocation ID 'x' ..." must reach the SDK unchanged.
@@ -86,4 +92,16 @@ public sealed record Ec2Error(HttpStatusCode Status, string Code, string Message
 
     public static Ec2Error InvalidParameterValue(string message) =>
         new(HttpStatusCode.BadRequest, "InvalidParameterValue", message);
+
+    /// <summary>STS AssumeRole refused: the trust policy does not admit the caller (or the external id does not match). 403.</summary>
+    public static Ec2Error StsAccessDenied(string callerArn, string roleArn) =>
+        new(HttpStatusCode.Forbidden, "AccessDenied", $"User: {callerArn} is not authorized to perform: sts:AssumeRole on resource: {roleArn}") { Sts = true };
+
+    /// <summary>STS refusing a call signed with an expired session. 400 ExpiredToken.</summary>
+    public static Ec2Error StsExpiredToken() =>
+        new(HttpStatusCode.BadRequest, "ExpiredToken", "The security token included in the request is expired") { Sts = true };
+
+    /// <summary>EC2 refusing a call signed with expired temporary credentials: 400 RequestExpired (what EC2, unlike STS, answers).</summary>
+    public static Ec2Error RequestExpired() =>
+        new(HttpStatusCode.BadRequest, "RequestExpired", "Request has expired.");
 }

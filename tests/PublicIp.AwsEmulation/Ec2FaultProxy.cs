@@ -59,6 +59,9 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
     /// <summary>The reverse DNS attribute of every address (moto has none): set records, pending updates, the forward-check switch.</summary>
     public PtrRecords Ptr { get; } = new();
 
+    /// <summary>STS sessions as the proxy shortens and expires them (off until a test sets a lifetime).</summary>
+    public StsSessions Sessions { get; } = new();
+
     /// <summary>Starts a proxy on a free loopback port, forwarding to <paramref name="motoEndpoint"/>.</summary>
     public static async Task<Ec2FaultProxy> StartAsync(Uri motoEndpoint, Ec2ProxyRules? rules = null, CancellationToken cancellationToken = default)
     {
@@ -139,6 +142,12 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
             return;
         }
 
+        if (Sessions.Refuse(request) is { } expired)
+        {
+            await ReplyErrorAsync(context, request, expired, Ec2Outcome.Rule, cancellationToken);
+            return;
+        }
+
         foreach (var fault in SnapshotFaults())
         {
             if (!fault.TryFire(request))
@@ -194,7 +203,7 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
         var responseBody = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (response.IsSuccessStatusCode)
         {
-            responseBody = _rules.AfterSuccess(request, rules, responseBody);
+            responseBody = Sessions.AfterSuccess(request, _rules.AfterSuccess(request, rules, responseBody));
         }
         Journal.Record(request, Ec2Outcome.Forwarded, response.StatusCode, response.IsSuccessStatusCode ? null : ErrorCodeOf(responseBody));
         await WriteResponseAsync(context, response, responseBody, cancellationToken);
@@ -245,8 +254,10 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
         {
             return null;
         }
-        var region = Ec2Request.RegionFromAuthorization(request.Headers.Authorization.ToString(), Ec2TestClient.DefaultRegion);
-        return new Ec2Request(action, parameters, region);
+        var authorization = request.Headers.Authorization.ToString();
+        var region = Ec2Request.RegionFromAuthorization(authorization, Ec2TestClient.DefaultRegion);
+        var (accessKeyId, service) = Ec2Request.SignerFromAuthorization(authorization);
+        return new Ec2Request(action, parameters, region) { AccessKeyId = accessKeyId, Service = service };
     }
 
     private async Task<HttpResponseMessage> ForwardAsync(HttpRequest incoming, byte[] body, CancellationToken cancellationToken)

@@ -5,6 +5,12 @@ namespace PublicIp.AwsEmulation;
 /// <summary>One EC2 Query API call as the proxy saw it: form body and query string merged.</summary>
 public sealed partial record Ec2Request(string Action, IReadOnlyDictionary<string, string> Parameters, string Region)
 {
+    /// <summary>The access key id that signed the call (SigV4 Credential=KEY/...), or null when unsigned.</summary>
+    public string? AccessKeyId { get; init; }
+
+    /// <summary>The service the signature is scoped to ("ec2", "sts"), or null when unsigned.</summary>
+    public string? Service { get; init; }
+
     public bool DryRun => string.Equals(Get("DryRun"), "true", StringComparison.OrdinalIgnoreCase);
 
     public string? Get(string name) => Parameters.TryGetValue(name, out var value) ? value : null;
@@ -29,6 +35,16 @@ public sealed partial record Ec2Request(string Action, IReadOnlyDictionary<strin
         return match.Success ? match.Groups["region"].Value : fallback;
     }
 
+    /// <summary>The access key and service of a SigV4 Authorization header.</summary>
+    internal static (string? AccessKeyId, string? Service) SignerFromAuthorization(string? authorization)
+    {
+        var match = authorization is null ? Match.Empty : SignerScope().Match(authorization);
+        return match.Success ? (match.Groups["key"].Value, match.Groups["service"].Value) : (null, null);
+    }
+
     [GeneratedRegex(@"Credential=[^/]+/\d{8}/(?<region>[^/]+)/")]
     private static partial Regex CredentialScope();
+
+    [GeneratedRegex(@"Credential=(?<key>[^/]+)/\d{8}/[^/]+/(?<service>[^/]+)/")]
+    private static partial Regex SignerScope();
 }

@@ -26,6 +26,9 @@ public sealed record Ec2JournalEntry(
     HttpStatusCode Status,
     string? ErrorCode)
 {
+    /// <summary>The access key id that signed the call (moto's STS issues ASIA… keys), or null when unsigned.</summary>
+    public string? AccessKeyId { get; init; }
+
     public string? Get(string name) => Parameters.TryGetValue(name, out var value) ? value : null;
 }
 
@@ -66,7 +69,7 @@ public sealed class RequestJournal
     {
         var entry = new Ec2JournalEntry(
             Interlocked.Increment(ref _sequence), DateTimeOffset.UtcNow, request.Action, request.Parameters,
-            request.DryRun, outcome, status, errorCode);
+            request.DryRun, outcome, status, errorCode) { AccessKeyId = request.AccessKeyId };
         lock (_entries)
         {
             _entries.Add(entry);

@@ -59,6 +59,9 @@ public sealed class InputReader(PropertyMap properties)
     /// <summary>The value as a failure may show it: never a secret's value, never more than a short quote.</summary>
     private string Show(string name, PropertyValue value) => IsSecret(name) ? "a secret value" : PropertyCodec.Describe(value);
 
+    /// <summary>The value with secrets and known outputs unwrapped (null when absent or unknown), for nested objects and lists.</summary>
+    public PropertyValue? Value(string name) => Raw(name);
+
     public string? String(string name, bool required = false, IReadOnlyCollection<string>? allowed = null)
     {
         var v = Raw(name);

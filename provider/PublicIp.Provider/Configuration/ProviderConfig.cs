@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 
@@ -13,8 +14,14 @@ public sealed record AwsConfig(
     string? Endpoint,
     int MaxRetries)
 {
+    /// <summary>Roles to assume in order, each hop signed by the one before (the first by the base credentials).</summary>
+    public ImmutableArray<RoleToAssume> AssumeRoles { get; init; } = [];
+
+    /// <summary>STS endpoint override (awsStsEndpoint, AWS_ENDPOINT_URL_STS); null means the region's own.</summary>
+    public string? StsEndpoint { get; init; }
+
     // Records print their members; credentials must never reach a log line that way.
-    public override string ToString() => $"AwsConfig {{ Region = {Region}, Profile = {Profile}, Endpoint = {Endpoint}, MaxRetries = {MaxRetries} }}";
+    public override string ToString() => $"AwsConfig {{ Region = {Region}, Profile = {Profile}, Endpoint = {Endpoint}, MaxRetries = {MaxRetries}, AssumeRoles = {AssumeRoles.Length} }}";
 }
 
 /// <summary>Alibaba Cloud settings; credentials fall back to ALIBABA_CLOUD_* and ALICLOUD_* variables.</summary>
@@ -55,7 +62,11 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
             SecretKey: r.String("awsSecretKey"),
             SessionToken: r.String("awsSessionToken"),
             Endpoint: r.String("awsEndpoint") ?? env("AWS_ENDPOINT_URL_EC2") ?? env("AWS_ENDPOINT_URL"),
-            MaxRetries: r.Integer("awsMaxRetries", 0, 25) ?? 5);
+            MaxRetries: r.Integer("awsMaxRetries", 0, 25) ?? 5)
+        {
+            AssumeRoles = RoleConfig.Read(r, "awsAssumeRole", RoleConfig.Aws),
+            StsEndpoint = r.String("awsStsEndpoint") ?? env("AWS_ENDPOINT_URL_STS") ?? env("AWS_ENDPOINT_URL"),
+        };
         var alicloud = new AlicloudConfig(
             Region: r.String("alicloudRegion") ?? env("ALIBABA_CLOUD_REGION_ID") ?? env("ALICLOUD_REGION"),
             AccessKey: r.String("alicloudAccessKey"),
@@ -87,7 +98,7 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
             r.Fail("alicloudRegion", RegionIds.AlibabaProblem("alicloudRegion", alicloud.Region)
                 + FromEnvironment(r, "alicloudRegion", "ALIBABA_CLOUD_REGION_ID or ALICLOUD_REGION"));
         }
-        foreach (var (key, value) in new[] { ("awsEndpoint", aws.Endpoint), ("alicloudEcsEndpoint", alicloud.EcsEndpoint), ("alicloudVpcEndpoint", alicloud.VpcEndpoint) })
+        foreach (var (key, value) in new[] { ("awsEndpoint", aws.Endpoint), ("awsStsEndpoint", aws.StsEndpoint), ("alicloudEcsEndpoint", alicloud.EcsEndpoint), ("alicloudVpcEndpoint", alicloud.VpcEndpoint) })
         {
             if (value is not null && !Uri.TryCreate(value, UriKind.Absolute, out _))
             {

@@ -94,6 +94,10 @@ public sealed class Ec2Diagnostics : IDiagnosticCatalogue
             "Set instanceId to an id of the form i-0123456789abcdef0"),
         new("InvalidNetworkInterfaceID.Malformed", "the network interface ID is not well formed", StatusCode.InvalidArgument,
             "Set networkInterfaceId to an id of the form eni-0123456789abcdef0"),
+        new("RequestExpired", "EC2 refused the request as expired: the temporary credentials that signed it have expired, or this machine's clock is off", StatusCode.Unauthenticated,
+            "With awsAssumeRole the provider renews sessions itself, so renew the base credentials (`aws sso login`, a fresh awsSessionToken) and check the clock (NTP); a static awsSessionToken cannot be renewed by the provider: replace it, or use awsAssumeRole / a profile instead"),
+        new("ExpiredToken", "the session token that signed the request has expired", StatusCode.Unauthenticated,
+            "Renew the credentials (`aws sso login`, a fresh awsSessionToken), or let the provider renew them by using awsAssumeRole or a profile"),
         new("OperationNotPermitted", "EC2 does not permit this operation on the address", StatusCode.FailedPrecondition,
             "The address may be managed by another service (e.g. a NAT gateway or Global Accelerator): remove it there first"),
     }.ToDictionary(e => e.Code, StringComparer.Ordinal);

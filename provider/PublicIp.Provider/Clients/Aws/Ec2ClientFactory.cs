@@ -2,6 +2,8 @@ using Amazon;
 using Amazon.EC2;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
+using Amazon.Runtime.Credentials;
+using Amazon.SecurityToken;
 using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Configuration;
@@ -18,6 +20,7 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
 {
     public IAmazonEC2 Create(AwsConfig config)
     {
+        SdkRuntimeDependencies.Ensure();
         if (string.IsNullOrEmpty(config.Region))
         {
             throw new ResourceException(StatusCode.FailedPrecondition,
@@ -27,23 +30,61 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
         {
             throw new ResourceException(StatusCode.InvalidArgument, RegionIds.AwsProblem("awsRegion", config.Region));
         }
-        var ec2Config = new AmazonEC2Config
+        // The SDK retries throttling and 5xx with backoff; our own retries cover the EC2 consistency codes.
+        var ec2Config = Configure(new AmazonEC2Config(), config, config.Endpoint);
+        var credentials = AssumeRoles(config, ResolveCredentials(config));
+        return credentials is null ? new AmazonEC2Client(ec2Config) : new AmazonEC2Client(credentials, ec2Config);
+    }
+
+    /// <summary>
+    /// Wraps the base credentials in one <see cref="AssumedRoleCredentials"/> per hop of awsAssumeRole, each hop's
+    /// STS client signed by the hop before. No roles: the base credentials (null means the SDK's default chain).
+    /// </summary>
+    internal static AWSCredentials? AssumeRoles(AwsConfig config, AWSCredentials? baseCredentials)
+    {
+        if (config.AssumeRoles.Length == 0)
         {
-            // The SDK retries throttling and 5xx with backoff; our own retries cover the EC2 consistency codes.
-            MaxErrorRetry = config.MaxRetries,
-            RetryMode = RequestRetryMode.Standard,
-        };
-        if (config.Endpoint is not null)
+            return baseCredentials;
+        }
+        // The default chain (environment, web identity, SSO, container and instance roles) signs the first hop.
+        AWSCredentials signer;
+        try
         {
-            ec2Config.ServiceURL = config.Endpoint;
-            ec2Config.AuthenticationRegion = config.Region;
+            signer = baseCredentials ?? DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        }
+        catch (AmazonClientException)
+        {
+            throw new ResourceException(StatusCode.FailedPrecondition,
+                "awsAssumeRole needs credentials to call sts:AssumeRole with, and none were found: set publicip:awsProfile or " +
+                "publicip:awsAccessKey/awsSecretKey, or provide them through the AWS_* environment, web identity, SSO or an instance role");
+        }
+        for (var i = 0; i < config.AssumeRoles.Length; i++)
+        {
+            signer = new AssumedRoleCredentials(StsClient(config, signer), config.AssumeRoles[i], i + 1, config.AssumeRoles.Length);
+        }
+        return signer;
+    }
+
+    internal static AmazonSecurityTokenServiceClient StsClient(AwsConfig config, AWSCredentials signer)
+    {
+        return new AmazonSecurityTokenServiceClient(signer, Configure(new AmazonSecurityTokenServiceConfig(), config, config.StsEndpoint));
+    }
+
+    /// <summary>Retries and endpoint: an override URL signed for the configured region, else the region's own endpoint.</summary>
+    private static T Configure<T>(T clientConfig, AwsConfig config, string? endpoint) where T : ClientConfig
+    {
+        clientConfig.MaxErrorRetry = config.MaxRetries;
+        clientConfig.RetryMode = RequestRetryMode.Standard;
+        if (endpoint is not null)
+        {
+            clientConfig.ServiceURL = endpoint;
+            clientConfig.AuthenticationRegion = config.Region;
         }
         else
         {
-            ec2Config.RegionEndpoint = RegionEndpoint.GetBySystemName(config.Region);
+            clientConfig.RegionEndpoint = RegionEndpoint.GetBySystemName(config.Region);
         }
-        var credentials = ResolveCredentials(config);
-        return credentials is null ? new AmazonEC2Client(ec2Config) : new AmazonEC2Client(credentials, ec2Config);
+        return clientConfig;
     }
 
     private static AWSCredentials? ResolveCredentials(AwsConfig config)

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Xml.Linq;
+
+namespace PublicIp.AwsEmulation;
+
+/// <summary>
+/// The expiry of temporary credentials, which moto issues but never enforces. With a <see cref="Lifetime"/> set,
+/// every AssumeRole / AssumeRoleWithWebIdentity answer that passes the proxy has its Expiration shortened to that
+/// lifetime, and a later call signed with those credentials after it is refused as AWS refuses it: EC2 with
+/// RequestExpired, STS with ExpiredToken. So a test sees a session end in seconds instead of 15 minutes.
+/// </summary>
+public sealed class StsSessions
+{
+    private static readonly HashSet<string> IssuingActions = new(StringComparer.Ordinal) { "AssumeRole", "AssumeRoleWithWebIdentity" };
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _expiries = new(StringComparer.Ordinal);
+    private int _refused;
+
+    /// <summary>How long the sessions moto issues live from now on; null leaves moto's answers alone.</summary>
+    public TimeSpan? Lifetime { get; set; }
+
+    /// <summary>Calls refused because their credentials had expired.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>Access keys issued while a lifetime was set.</summary>
+    public IReadOnlyCollection<string> Issued => [.. _expiries.Keys];
+
+    internal Ec2Error? Refuse(Ec2Request request)
+    {
+        if (request.AccessKeyId is not { } key || !_expiries.TryGetValue(key, out var expiry) || DateTimeOffset.UtcNow < expiry)
+        {
+            return null;
+        }
+        Interlocked.Increment(ref _refused);
+        return request.Service == "sts" ? Ec2Error.StsExpiredToken() : Ec2Error.RequestExpired();
+    }
+
+    internal byte[] AfterSuccess(Ec2Request request, byte[] body)
+    {
+        if (Lifetime is not { } lifetime || !IssuingActions.Contains(request.Action))
+        {
+            return body;
+        }
+        var document = XDocument.Parse(Encoding.UTF8.GetString(body));
+        var credentials = document.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
+        var key = credentials?.Elements().FirstOrDefault(e => e.Name.LocalName == "AccessKeyId")?.Value;
+        var expiration = credentials?.Elements().FirstOrDefault(e => e.Name.LocalName == "Expiration");
+        if (key is null || expiration is null)
+        {
+            return body;
+        }
+        var expiry = DateTimeOffset.UtcNow + lifetime;
+        _expiries[key] = expiry;
+        expiration.Value = expiry.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        return Encoding.UTF8.GetBytes(document.Declaration + document.ToString(SaveOptions.DisableFormatting));
+    }
+}
