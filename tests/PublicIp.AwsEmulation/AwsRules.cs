@@ -65,7 +65,7 @@ internal sealed class AwsRules(Ec2FaultProxy proxy)
     {
         var allocationId = request.Get("AllocationId");
         var publicIp = request.Get("PublicIp");
-        var ec2 = proxy.MotoClient(request.Region);
+        var ec2 = proxy.MotoClient(request);
 
         if (allocationId is not null && proxy.Ptr.BlocksRelease(allocationId))
         {
@@ -119,7 +119,7 @@ internal sealed class AwsRules(Ec2FaultProxy proxy)
         {
             return null;
         }
-        var ec2 = proxy.MotoClient(request.Region);
+        var ec2 = proxy.MotoClient(request);
         (string Id, IEnumerable<string> PrivateIps)? target = null;
         try
         {

@@ -130,6 +130,11 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
     internal Amazon.EC2.AmazonEC2Client MotoClient(string region) =>
         _motoClients.GetOrAdd(region, r => Ec2TestClient.Create(_motoEndpoint, r));
 
+    /// <summary>Like <see cref="MotoClient(string)"/>, in the account of the key that signed <paramref name="request"/>.</summary>
+    internal Amazon.EC2.AmazonEC2Client MotoClient(Ec2Request request) => request.AccessKeyId is { } key && key != "testing"
+        ? _motoClients.GetOrAdd(request.Region + "/" + key, _ => Ec2TestClient.Create(_motoEndpoint, request.Region, key))
+        : MotoClient(request.Region);
+
     private async Task HandleAsync(HttpContext context)
     {
         var cancellationToken = context.RequestAborted;
@@ -175,7 +180,7 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
 
         if (PtrRecords.Handles(request.Action))
         {
-            var (answer, error) = await Ptr.AnswerAsync(request, MotoClient(request.Region), cancellationToken);
+            var (answer, error) = await Ptr.AnswerAsync(request, MotoClient(request), cancellationToken);
             if (error is not null)
             {
                 await ReplyErrorAsync(context, request, error, Ec2Outcome.Emulated, cancellationToken);
