@@ -46,7 +46,22 @@ public sealed class PublicIpProvider : IProvider
     public CheckResult CheckConfig(PropertyMap olds, PropertyMap news)
     {
         var (_, failures) = ProviderConfig.Read(news, _env);
+        // A credential set with plain `pulumi config set` is still a credential: the engine stores it encrypted from now on.
+        foreach (var key in ProviderConfig.SecretKeys.Where(k => news.Get(k) is { IsNull: false, ContainsSecrets: false }))
+        {
+            news = news.Set(key, new SecretValue(news[key]));
+        }
         return new CheckResult(news, failures);
+    }
+
+    public IEnumerable<string> SecretValues(PropertyMap config)
+    {
+        var (settings, _) = ProviderConfig.Read(config, _env);
+        return new[]
+        {
+            settings.Aws.AccessKey, settings.Aws.SecretKey, settings.Aws.SessionToken,
+            settings.Alicloud.AccessKey, settings.Alicloud.SecretKey, settings.Alicloud.SecurityToken,
+        }.Concat(ProviderConfig.CredentialVariables.Select(_env)).OfType<string>();
     }
 
     public Task ConfigureAsync(PropertyMap args, IResourceLog log, CancellationToken cancellationToken)

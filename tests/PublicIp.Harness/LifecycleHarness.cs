@@ -58,7 +58,9 @@ public sealed class LifecycleHarness : IAsyncDisposable
     public ResourceProvider.ResourceProviderClient Client => Plugin.Client;
     public IReadOnlyDictionary<string, StateEntry> State => _state;
 
-    public static async Task<LifecycleHarness> StartAsync(IReadOnlyDictionary<string, string?>? environment = null, CancellationToken ct = default)
+    /// <param name="flags">Flags the engine puts before the address, e.g. -v=9 --logtostderr.</param>
+    public static async Task<LifecycleHarness> StartAsync(IReadOnlyDictionary<string, string?>? environment = null, IReadOnlyList<string>? flags = null,
+        CancellationToken ct = default)
     {
         var engine = await FakeEngine.StartAsync();
         PluginProcess? plugin = null;
@@ -72,7 +74,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
                 ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
                 ["AWS_EC2_METADATA_DISABLED"] = "true",
             };
-            plugin = await PluginProcess.StartAsync([engine.Address], env, ct: ct);
+            plugin = await PluginProcess.StartAsync([.. flags ?? [], engine.Address], env, ct: ct);
             var harness = new LifecycleHarness(engine, plugin);
             await harness.Client.HandshakeAsync(new ProviderHandshakeRequest
             {

@@ -51,9 +51,28 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
 
     public static readonly string[] SignatureVersions = ["v3", "v1"];
 
+    /// <summary>Config keys that hold credentials: always secrets, whatever the program marked.</summary>
+    public static readonly IReadOnlySet<string> SecretKeys = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "awsAccessKey", "awsSecretKey", "awsSessionToken", "alicloudAccessKey", "alicloudSecretKey", "alicloudSecurityToken",
+    };
+
+    /// <summary>Environment variables the SDKs and our Alibaba client take credentials from; never shown either.</summary>
+    public static readonly string[] CredentialVariables =
+    [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN",
+    ];
+
     /// <summary>Reads and validates config; every problem is a failure naming its key.</summary>
     public static (ProviderConfig Config, IReadOnlyList<CheckFailure> Failures) Read(PropertyMap args, Func<string, string?> env)
     {
+        // A credential's value is never shown, even in a failure about its type, whether or not the program marked it secret.
+        foreach (var key in SecretKeys.Where(k => args.Get(k) is { IsNull: false, ContainsSecrets: false }))
+        {
+            args = args.Set(key, new SecretValue(args[key]));
+        }
         var r = new InputReader(args);
         var aws = new AwsConfig(
             Region: r.String("awsRegion") ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION"),
