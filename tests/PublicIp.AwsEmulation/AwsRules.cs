@@ -26,6 +26,10 @@ internal sealed class AwsRules(Ec2FaultProxy proxy)
         {
             "ReleaseAddress" => await CheckReleaseAsync(request, rules, cancellationToken),
             "AssociateAddress" when rules.PrivateIpMustBeOnInterface => await CheckPrivateIpAsync(request, cancellationToken),
+            "AllocateAddress" when rules.PinnedAddressMustBeFree && request.Get("Address") is { } address && !request.DryRun =>
+                await DescribeOrNullAsync(proxy.MotoClient(request.Region), new DescribeAddressesRequest { PublicIps = [address] }, cancellationToken) is null
+                    ? null
+                    : Ec2Error.AddressUnavailable(),
             _ => null,
         };
 
