@@ -25,6 +25,8 @@ internal sealed class AwsRules(Ec2FaultProxy proxy)
         request.Action switch
         {
             "ReleaseAddress" => await CheckReleaseAsync(request, rules, cancellationToken),
+            // Recovery (AllocateAddress with Address) of an address another account has taken since: EC2's "not available".
+            "AllocateAddress" when request.Get("Address") is { } wanted && proxy.IsTakenByAnotherAccount(wanted) => Ec2Error.InvalidAddressNotFound(wanted),
             "AssociateAddress" when rules.PrivateIpMustBeOnInterface => await CheckPrivateIpAsync(request, cancellationToken),
             _ => null,
         };

@@ -656,7 +656,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     /// the same steps run with DryRun and the delete fails on purpose, so the stack keeps the address.
     /// </summary>
     protected override Task DeleteAsync(ResourceCall call, string id, ElasticIpState state, ElasticIpArgs? oldArgs) =>
-        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws.Region), call, clients.Config.RehearseDeletes,
+        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws), call, clients.Config.RehearseDeletes,
             ReleaseGuard.For(state.PublicIp, oldArgs?.ReleaseGuardDnsNames, clients));
 
     private static List<Tag> ToSdkTags(IReadOnlyDictionary<string, string> tags) =>
