@@ -7,7 +7,7 @@ PROVIDER_BIN := $(ARTIFACTS)/provider/pulumi-resource-publicip
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: all provider build test demo bench tools dist clean
+.PHONY: all provider build test demo bench tools schema dist clean
 
 all: provider
 
@@ -17,6 +17,10 @@ provider:
 
 build:
 	$(DOTNET) build PulumiProvider.sln -c Release
+
+## schema: write schema.json from the resource, function and config declarations (a test fails when the committed file differs)
+schema:
+	PUBLICIP_WRITE_GENERATED=1 $(DOTNET) test tests/PublicIp.Tests -c Release --filter "FullyQualifiedName~PublicIp.Tests.Generated.GeneratedFilesTests.Schema_json" --logger "console;verbosity=minimal"
 
 ## tools: the npm packages the tests drive (Pulumi's generated stubs, ajv, the official Alibaba SDK)
 tools:

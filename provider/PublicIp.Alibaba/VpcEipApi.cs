@@ -18,6 +18,21 @@ public sealed record AllocateEipAddressRequest(string RegionId)
     public string? ClientToken { get; init; }
 }
 
+/// <summary>
+/// AllocateEipAddressPro: a specific address, by IpAddress or by the released EIP's id (InstanceId), the documented
+/// way to get a released EIP back while no other account holds it. Pay-as-you-go only.
+/// </summary>
+public sealed record AllocateEipAddressProRequest(string RegionId)
+{
+    public string? IpAddress { get; init; }
+    public string? InstanceId { get; init; }
+    public int? Bandwidth { get; init; }
+    public string? InternetChargeType { get; init; }
+    public string? ISP { get; init; }
+    public string? ResourceGroupId { get; init; }
+    public string? ClientToken { get; init; }
+}
+
 /// <summary>EipAddress is null for PrePaid EIPs, which the API answers with an order id instead.</summary>
 public sealed record AllocateEipAddressResult(string AllocationId, string? EipAddress);
 
@@ -74,6 +89,7 @@ public sealed record EipPage(IReadOnlyList<EipAddress> EipAddresses, int TotalCo
 public interface IVpcEipApi
 {
     Task<AllocateEipAddressResult> AllocateEipAddressAsync(AllocateEipAddressRequest request, CancellationToken cancellationToken);
+    Task<AllocateEipAddressResult> AllocateEipAddressProAsync(AllocateEipAddressProRequest request, CancellationToken cancellationToken);
     Task AssociateEipAddressAsync(AssociateEipAddressRequest request, CancellationToken cancellationToken);
     Task UnassociateEipAddressAsync(UnassociateEipAddressRequest request, CancellationToken cancellationToken);
     Task ReleaseEipAddressAsync(ReleaseEipAddressRequest request, CancellationToken cancellationToken);
@@ -106,6 +122,21 @@ public sealed class VpcEipApi(IAlibabaRpcClient client) : IVpcEipApi
         var body = await client.CallAsync(new AlibabaRequest(AlibabaProduct.Vpc, "AllocateEipAddress", p) { UsesClientToken = true }, cancellationToken);
         var eip = JsonRead.String(body, "EipAddress");
         return new AllocateEipAddressResult(JsonRead.Required(body, "AllocationId", "AllocateEipAddress"), string.IsNullOrEmpty(eip) ? null : eip);
+    }
+
+    public async Task<AllocateEipAddressResult> AllocateEipAddressProAsync(AllocateEipAddressProRequest request, CancellationToken cancellationToken)
+    {
+        var p = new Dictionary<string, string> { ["RegionId"] = request.RegionId, ["InstanceChargeType"] = "PostPaid" };
+        Params.AddIf(p, "IpAddress", request.IpAddress);
+        Params.AddIf(p, "InstanceId", request.InstanceId);
+        Params.AddIf(p, "Bandwidth", request.Bandwidth);
+        Params.AddIf(p, "InternetChargeType", request.InternetChargeType);
+        Params.AddIf(p, "ISP", request.ISP);
+        Params.AddIf(p, "ResourceGroupId", request.ResourceGroupId);
+        Params.AddIf(p, "ClientToken", request.ClientToken);
+        var body = await client.CallAsync(new AlibabaRequest(AlibabaProduct.Vpc, "AllocateEipAddressPro", p) { UsesClientToken = true }, cancellationToken);
+        var eip = JsonRead.String(body, "EipAddress");
+        return new AllocateEipAddressResult(JsonRead.Required(body, "AllocationId", "AllocateEipAddressPro"), string.IsNullOrEmpty(eip) ? null : eip);
     }
 
     public Task AssociateEipAddressAsync(AssociateEipAddressRequest request, CancellationToken cancellationToken)

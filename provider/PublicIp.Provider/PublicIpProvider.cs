@@ -17,6 +17,7 @@ public sealed class PublicIpProvider : IProvider
 {
     private readonly Func<string, string?> _env;
     private readonly CloudClients _clients;
+    private readonly IReadOnlyList<IResourceType> _resourceList;
 
     public PublicIpProvider(Func<string, string?> env, IEc2ClientFactory? ec2Factory = null, IAlibabaClientFactory? alibabaFactory = null)
     {
@@ -29,6 +30,7 @@ public sealed class PublicIpProvider : IProvider
             new InstancePublicIp(_clients),
             new EipAddress(_clients),
         ];
+        _resourceList = resources;
         Resources = resources.ToDictionary(r => r.Token, StringComparer.Ordinal);
     }
 
@@ -37,7 +39,31 @@ public sealed class PublicIpProvider : IProvider
     public string Version { get; } =
         typeof(PublicIpProvider).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>The committed schema.json, embedded at build time; a test checks it equals <see cref="GenerateSchema"/>.</summary>
     public string Schema { get; }
+
+    /// <summary>schema.json as the declarations say it should be (`make schema` writes it).</summary>
+    public string GenerateSchema() => SchemaWriter.Write(Package);
+
+    /// <summary>Invokes, declared like resources (their inputs and result); none yet.</summary>
+    public IReadOnlyList<IDeclaration> Functions { get; } = [];
+
+    public PackageSpec Package => new(Name, "Public IP", Version,
+        "Releasable public IP addresses on AWS and Alibaba Cloud, with a destroy that disassociates, releases and explains every failure.")
+    {
+        Keywords = ["pulumi", "aws", "alicloud", "eip", "elastic-ip", "category/network", "kind/native"],
+        Homepage = "https://example.invalid/publicip",
+        License = "Apache-2.0",
+        Publisher = "publicip",
+        Repository = "https://example.invalid/publicip",
+        ModuleFormat = "(.*)",
+        Languages = [("nodejs", "packageName", "@publicip/publicip"), ("python", "packageName", "pulumi_publicip"), ("csharp", "rootNamespace", "PublicIp")],
+        ProviderDescription = "The provider type for the publicip package.",
+        Config = ConfigKeys.All,
+        Types = ConfigKeys.Types,
+        Resources = [.. _resourceList.Select(r => r.Declaration)],
+        Functions = Functions,
+    };
 
     public IReadOnlyDictionary<string, IResourceType> Resources { get; }
 
@@ -46,7 +72,22 @@ public sealed class PublicIpProvider : IProvider
     public CheckResult CheckConfig(PropertyMap olds, PropertyMap news)
     {
         var (_, failures) = ProviderConfig.Read(news, _env);
+        // A credential set with plain `pulumi config set` is still a credential: the engine stores it encrypted from now on.
+        foreach (var key in ProviderConfig.SecretKeys.Where(k => news.Get(k) is { IsNull: false, ContainsSecrets: false }))
+        {
+            news = news.Set(key, new SecretValue(news[key]));
+        }
         return new CheckResult(news, failures);
+    }
+
+    public IEnumerable<string> SecretValues(PropertyMap config)
+    {
+        var (settings, _) = ProviderConfig.Read(config, _env);
+        return new[]
+        {
+            settings.Aws.AccessKey, settings.Aws.SecretKey, settings.Aws.SessionToken,
+            settings.Alicloud.AccessKey, settings.Alicloud.SecretKey, settings.Alicloud.SecurityToken,
+        }.Concat(ProviderConfig.CredentialVariables.Select(_env)).OfType<string>();
     }
 
     public Task ConfigureAsync(PropertyMap args, IResourceLog log, CancellationToken cancellationToken)

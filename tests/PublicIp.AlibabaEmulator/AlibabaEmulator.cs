@@ -255,7 +255,10 @@ public sealed class AlibabaEmulator : IAsyncDisposable
         var expected = RpcV1Signer.Sign(method, all, credential.AccessKeySecret);
         if (!AcsEncoding.FixedTimeEquals(expected.Signature, signature))
         {
-            throw SignatureDoesNotMatch();
+            // RPC v1 as Alibaba answers it: the message quotes the server's string to sign, AccessKeyId and
+            // SecurityToken included, so a client that passes messages through leaks them.
+            throw new EmulatorErrorException(400, "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation. server string to sign is:" + expected.StringToSign);
         }
         CheckSecurityToken(credential, all.GetValueOrDefault("SecurityToken"));
         var nonce = all.GetValueOrDefault("SignatureNonce")

@@ -17,6 +17,10 @@ public sealed class EmulatorWorld
     private readonly Lock _gate = new();
     private readonly Dictionary<string, EmulatorInstance> _instances = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EmulatorEip> _eips = new(StringComparer.Ordinal);
+
+    // Addresses this account released (by IP: the old EIP), and those another account has taken since.
+    private readonly Dictionary<string, EmulatorEip> _released = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _takenByOthers = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Action, string Token), (string Fingerprint, JsonObject Result, string? AllocationId)> _tokens = [];
     private int _counter;
 
@@ -102,6 +106,7 @@ public sealed class EmulatorWorld
                 (Ecs, "DescribeInstances") => DescribeInstances(p),
                 (Ecs, "ConvertNatPublicIpToEip") => ConvertNatPublicIpToEip(p),
                 (Vpc, "AllocateEipAddress") => Idempotent(action, p, () => AllocateEipAddress(p)),
+                (Vpc, "AllocateEipAddressPro") => Idempotent(action, p, () => AllocateEipAddressPro(p)),
                 (Vpc, "AssociateEipAddress") => Idempotent(action, p, () => AssociateEipAddress(p)),
                 (Vpc, "UnassociateEipAddress") => Idempotent(action, p, () => UnassociateEipAddress(p)),
                 (Vpc, "ReleaseEipAddress") => ReleaseEipAddress(p),
@@ -337,6 +342,49 @@ public sealed class EmulatorWorld
         return (result, null);
     }
 
+    /// <summary>
+    /// AllocateEipAddressPro with IpAddress (or InstanceId, the old EIP's id): gets back an address this account
+    /// released, unless another account has it now. Alibaba's reference lists no error code for "not available";
+    /// the emulator answers ReserveIpFail, the code AllocateEipAddress documents for an address it cannot reserve.
+    /// </summary>
+    private (JsonObject, string?) AllocateEipAddressPro(IReadOnlyDictionary<string, string> p)
+    {
+        var region = Required(p, "RegionId");
+        var ip = p.GetValueOrDefault("IpAddress");
+        var old = ip is not null ? _released.GetValueOrDefault(ip)
+            : p.GetValueOrDefault("InstanceId") is { } oldId ? _released.Values.FirstOrDefault(e => e.AllocationId == oldId) : null;
+        if (ip is null && old is null && !p.ContainsKey("InstanceId"))
+        {
+            return AllocateEipAddress(p);
+        }
+        if (old is null || old.RegionId != region || _takenByOthers.Contains(old.IpAddress) || _eips.Values.Any(e => e.IpAddress == old.IpAddress))
+        {
+            throw Error(400, "ReserveIpFail", "Reserve eip failed.");
+        }
+        _released.Remove(old.IpAddress);
+        var eip = new EmulatorEip(NextId("eip-"), old.IpAddress)
+        {
+            RegionId = region,
+            Bandwidth = p.TryGetValue("Bandwidth", out var bw) ? ParseInt(bw, "Bandwidth") : 5,
+            InternetChargeType = p.GetValueOrDefault("InternetChargeType") ?? "PayByBandwidth",
+            ChargeType = "PostPaid",
+            ISP = p.GetValueOrDefault("ISP") ?? old.ISP,
+            ResourceGroupId = p.GetValueOrDefault("ResourceGroupId") ?? "rg-acfmdefault",
+            AllocationTime = Now,
+        };
+        _eips[eip.AllocationId] = eip;
+        return (new JsonObject { ["AllocationId"] = eip.AllocationId, ["EipAddress"] = eip.IpAddress, ["ResourceGroupId"] = eip.ResourceGroupId }, null);
+    }
+
+    /// <summary>Another account allocates a released address: it can no longer be recovered.</summary>
+    public void TakeByAnotherAccount(string ipAddress)
+    {
+        lock (_gate)
+        {
+            _takenByOthers.Add(ipAddress);
+        }
+    }
+
     private (JsonObject, string?) AssociateEipAddress(IReadOnlyDictionary<string, string> p)
     {
         var eip = RequireEip(Required(p, "AllocationId"));
@@ -550,6 +598,7 @@ public sealed class EmulatorWorld
                     break;
                 case EipStatus.Releasing:
                     _eips.Remove(eip.AllocationId);
+                    _released[eip.IpAddress] = eip;
                     break;
                 default:
                     _eips[eip.AllocationId] = done;

@@ -8,6 +8,22 @@ namespace PublicIp.AwsEmulation.Tests;
 public sealed class ProxyRulesTests(MotoProxyFixture env) : ProxyTestBase(env), IClassFixture<MotoProxyFixture>
 {
     [Fact]
+    public async Task Allocating_a_pinned_address_the_account_holds_fails_until_it_is_released()
+    {
+        var first = await Ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc, Address = "198.51.100.201" }, Ct);
+
+        var again = await Assert.ThrowsAsync<AmazonEC2Exception>(() => Ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc, Address = "198.51.100.201" }, Ct));
+        Assert.Equal("InvalidAddressID.NotFound", again.ErrorCode);
+
+        await Ec2.ReleaseAddressAsync(new ReleaseAddressRequest { AllocationId = first.AllocationId }, Ct);
+        var recovered = await Ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc, Address = "198.51.100.201" }, Ct);
+        Assert.Equal("198.51.100.201", recovered.PublicIp);
+        Assert.Equal([(Ec2Outcome.Forwarded, (string?)null), (Ec2Outcome.Rule, "InvalidAddressID.NotFound"), (Ec2Outcome.Forwarded, null)],
+            Proxy.Journal.For("AllocateAddress").Select(e => (e.Outcome, e.ErrorCode)));
+        await Ec2.ReleaseAddressAsync(new ReleaseAddressRequest { AllocationId = recovered.AllocationId }, Ct);
+    }
+
+    [Fact]
     public async Task Release_while_associated_in_default_vpc_succeeds_and_disassociates()
     {
         var instance = await Ec2Topology.LaunchInDefaultVpcAsync(Ec2, Ct);

@@ -25,7 +25,13 @@ internal sealed class AwsRules(Ec2FaultProxy proxy)
         request.Action switch
         {
             "ReleaseAddress" => await CheckReleaseAsync(request, rules, cancellationToken),
+            // Recovery (AllocateAddress with Address) of an address another account has taken since: EC2's "not available".
+            "AllocateAddress" when request.Get("Address") is { } wanted && proxy.IsTakenByAnotherAccount(wanted) => Ec2Error.InvalidAddressNotFound(wanted),
             "AssociateAddress" when rules.PrivateIpMustBeOnInterface => await CheckPrivateIpAsync(request, cancellationToken),
+            "AllocateAddress" when rules.PinnedAddressMustBeFree && request.Get("Address") is { } address && !request.DryRun =>
+                await DescribeOrNullAsync(proxy.MotoClient(request.Region), new DescribeAddressesRequest { PublicIps = [address] }, cancellationToken) is null
+                    ? null
+                    : Ec2Error.AddressUnavailable(),
             _ => null,
         };
 

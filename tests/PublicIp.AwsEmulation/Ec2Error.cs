@@ -90,6 +90,13 @@ public sealed record Ec2Error(HttpStatusCode Status, string Code, string Message
     public static Ec2Error DryRunOperation() =>
         new(HttpStatusCode.PreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.");
 
+    /// <summary>
+    /// AllocateAddress of a specific Address the account already holds. AWS documents no code for it; this is the answer of
+    /// Eucalyptus's EC2 implementation of address recovery (Corymbia/eucalyptus#212).
+    /// </summary>
+    public static Ec2Error AddressUnavailable() =>
+        new(HttpStatusCode.BadRequest, "InvalidAddressID.NotFound", "The requested IP address does not exist or is unavailable");
+
     public static Ec2Error InvalidParameterValue(string message) =>
         new(HttpStatusCode.BadRequest, "InvalidParameterValue", message);
 

@@ -35,6 +35,7 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
     private readonly List<InjectedFault> _faults = [];
     private readonly ConcurrentDictionary<string, Amazon.EC2.AmazonEC2Client> _motoClients = new(StringComparer.Ordinal);
     private readonly AwsRules _rules;
+    private readonly HashSet<string> _takenByOthers = new(StringComparer.Ordinal);
 
     private Ec2FaultProxy(WebApplication app, Uri motoEndpoint, Ec2ProxyRules rules)
     {
@@ -103,9 +104,34 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<InjectedFault>> ReleaseToAnotherAccountAsync(string allocationId, string region = Ec2TestClient.DefaultRegion, CancellationToken cancellationToken = default)
     {
+        var described = await MotoClient(region).DescribeAddressesAsync(new Amazon.EC2.Model.DescribeAddressesRequest { AllocationIds = [allocationId] }, cancellationToken);
+        foreach (var address in described.Addresses ?? [])
+        {
+            MarkTakenByAnotherAccount(address.PublicIp);
+        }
         await MotoClient(region).ReleaseAddressAsync(new Amazon.EC2.Model.ReleaseAddressRequest { AllocationId = allocationId }, cancellationToken);
         var error = Ec2Error.AuthFailureNotYours(allocationId);
         return [.. ForeignAccountActions.Select(action => Inject(Fault.Error(action, error).ForAllocationId(allocationId).Always()))];
+    }
+
+    /// <summary>
+    /// Another account has allocated <paramref name="publicIp"/> (after this one released it): AllocateAddress with
+    /// Address=publicIp, EC2's recovery path, answers InvalidAddress.NotFound from now on.
+    /// </summary>
+    public void MarkTakenByAnotherAccount(string publicIp)
+    {
+        lock (_takenByOthers)
+        {
+            _takenByOthers.Add(publicIp);
+        }
+    }
+
+    internal bool IsTakenByAnotherAccount(string publicIp)
+    {
+        lock (_takenByOthers)
+        {
+            return _takenByOthers.Contains(publicIp);
+        }
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed record Ec2ProxyRules
     /// <summary>AssociateAddress with a PrivateIpAddress not on the target ENI → InvalidParameterValue; Describe reports the requested one.</summary>
     public bool PrivateIpMustBeOnInterface { get; init; } = true;
 
+    /// <summary>AllocateAddress of a specific Address the account already holds → an error (moto allocates the same IP twice).</summary>
+    public bool PinnedAddressMustBeFree { get; init; } = true;
+
     /// <summary>ReleaseAddress of a vpc-domain address by PublicIp alone → InvalidParameterValue.</summary>
     public bool VpcReleaseRequiresAllocationId { get; init; } = true;
 

@@ -71,8 +71,72 @@ public sealed class DemoStory(TextWriter output, Func<string, string?> environme
                 ShowPermissionProblem: i == 0, ShowRefusedRelease: i == (withAssociation >= 0 ? withAssociation : 0));
             ok &= await example.RunAsync();
         }
+        ok &= await OperatorSweepAsync(proxy, moto);
         PrintSummary();
         return ok && _outcomes.All(o => o.Ok);
+    }
+
+    /// <summary>
+    /// The operator's side, in the same binary: `pulumi-resource-publicip sweep` lists the account's addresses with
+    /// their ownership and idle cost, and releases a chosen one through the same release steps as a delete.
+    /// </summary>
+    private async Task<bool> OperatorSweepAsync(Ec2FaultProxy proxy, MotoServer moto)
+    {
+        const string chapter = "operator sweep";
+        var region = Env("AWS_REGION") is { Length: > 0 } r ? r : Env("AWS_DEFAULT_REGION") is { Length: > 0 } d ? d : Ec2TestClient.DefaultRegion;
+        Console();
+        Say($"=== operators: the sweep command of the same binary (region {region})");
+        using var console = Ec2TestClient.Create(moto.Endpoint, region);
+        var stray = await console.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc });
+        Line($"outside any stack: someone allocated {stray.PublicIp} ({stray.AllocationId}) by hand and forgot it");
+        string[] common = ["--aws-region", region, "-c", $"awsEndpoint={proxy.Endpoint}", "-c", "awsAccessKey=testing", "-c", "awsSecretKey=testing"];
+        proxy.Journal.Clear();
+        var list = await RunBinaryAsync(["sweep", .. common]);
+        Line($"$ {RepoPaths.BinaryName} sweep --aws-region {region}   (exit code {list.ExitCode})");
+        Indented(list.Output);
+        Line("it has none of the provider's ownership marks, so sweep calls it foreign and releases it only when it is named:");
+        var release = await RunBinaryAsync(["sweep", .. common, "--release", stray.AllocationId]);
+        Line($"$ {RepoPaths.BinaryName} sweep --aws-region {region} --release {stray.AllocationId}   (exit code {release.ExitCode})");
+        Indented(release.Output);
+        var calls = proxy.Journal.Entries.Count;
+        var left = (await console.DescribeAddressesAsync(new DescribeAddressesRequest())).Addresses ?? [];
+        var ok = list.ExitCode is 0 or 3 && release.ExitCode == 0 && left.All(a => a.AllocationId != stray.AllocationId);
+        Line(ok ? $"{stray.PublicIp} is released; EC2 calls for both commands: {calls}" : $"FAILED: the sweep did not list and release {stray.AllocationId}");
+        _outcomes.Add(new ChapterOutcome("operator", chapter, ok, ok ? "listed the forgotten address, released it" : "did not release it", calls));
+        return ok;
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunBinaryAsync(IReadOnlyList<string> args)
+    {
+        var psi = new ProcessStartInfo(RepoPaths.ProviderBinary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        psi.Environment["COLUMNS"] = "150";
+        using var p = Process.Start(psi) ?? throw new DemoFailure("could not start the plugin binary");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            throw new DemoFailure($"{string.Join(' ', args.Take(1))} did not finish within 60 s");
+        }
+        return (p.ExitCode, (await stdout + await stderr).TrimEnd());
+    }
+
+    private void Indented(string text)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            _out.WriteLine($"          {line.TrimEnd()}");
+        }
     }
 
     private void PrintSummary()
@@ -86,7 +150,7 @@ public sealed class DemoStory(TextWriter output, Func<string, string?> environme
             Line($"{o.Example.PadRight(width)}  {o.Chapter.PadRight(chapterWidth)}  {(o.Ok ? "ok    " : "FAILED")}  {o.Result}");
         }
         var failed = _outcomes.Count(o => !o.Ok);
-        Line($"{_outcomes.Select(o => o.Example).Distinct().Count()} example(s), {_outcomes.Count} chapters, {failed} failed; " +
+        Line($"{_outcomes.Select(o => o.Example).Where(e => e != "operator").Distinct().Count()} example(s) and the operator's sweep, {_outcomes.Count} chapters, {failed} failed; " +
              $"the provider made {_outcomes.Sum(o => o.Ec2Calls)} EC2 calls in all; {_clock.Elapsed.TotalSeconds:0.0} s");
     }
 

@@ -58,7 +58,9 @@ public sealed class LifecycleHarness : IAsyncDisposable
     public ResourceProvider.ResourceProviderClient Client => Plugin.Client;
     public IReadOnlyDictionary<string, StateEntry> State => _state;
 
-    public static async Task<LifecycleHarness> StartAsync(IReadOnlyDictionary<string, string?>? environment = null, CancellationToken ct = default)
+    /// <param name="flags">Flags the engine puts before the address, e.g. -v=9 --logtostderr.</param>
+    public static async Task<LifecycleHarness> StartAsync(IReadOnlyDictionary<string, string?>? environment = null, IReadOnlyList<string>? flags = null,
+        CancellationToken ct = default)
     {
         var engine = await FakeEngine.StartAsync();
         PluginProcess? plugin = null;
@@ -72,7 +74,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
                 ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
                 ["AWS_EC2_METADATA_DISABLED"] = "true",
             };
-            plugin = await PluginProcess.StartAsync([engine.Address], env, ct: ct);
+            plugin = await PluginProcess.StartAsync([.. flags ?? [], engine.Address], env, ct: ct);
             var harness = new LifecycleHarness(engine, plugin);
             await harness.Client.HandshakeAsync(new ProviderHandshakeRequest
             {
@@ -201,6 +203,29 @@ public sealed class LifecycleHarness : IAsyncDisposable
             {
                 return Result(step, calls, StatusCode.OK, null, diff: diff, outputs: existing.Outputs, id: existing.Id);
             }
+            if (diff.Replaces.Count > 0 && diff.DeleteBeforeReplace && !preview)
+            {
+                // Delete-before-replace: the old one goes first (and stays in state if that fails), then the new one is created.
+                calls.Add("Delete");
+                try
+                {
+                    await DeleteReplacedAsync(existing, spec.TimeoutSeconds);
+                }
+                catch (RpcException e)
+                {
+                    return Result(step, calls, e.StatusCode, e.Status.Detail, diff: diff);
+                }
+                _state.Remove(spec.Name);
+                calls.Add("Check");
+                var checkAgain = await Client.CheckAsync(new CheckRequest { Urn = urn, Name = spec.Name, Type = spec.Type, Olds = new Struct(), News = PropertyCodec.Encode(spec.Inputs) });
+                calls.Add("Create");
+                var replacement = await Client.CreateAsync(new CreateRequest
+                {
+                    Urn = urn, Name = spec.Name, Type = spec.Type, Properties = checkAgain.Inputs, Timeout = spec.TimeoutSeconds,
+                });
+                _state[spec.Name] = new StateEntry(spec.Type, spec.Name, urn, replacement.Id, PropertyCodec.Decode(checkAgain.Inputs), PropertyCodec.Decode(replacement.Properties));
+                return Result(step, calls, StatusCode.OK, null, diff: diff, outputs: PropertyCodec.Decode(replacement.Properties), id: replacement.Id);
+            }
             if (diff.Replaces.Count > 0)
             {
                 // The engine re-checks with no olds before a replacement, then creates the new one first.
@@ -219,11 +244,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
                 calls.Add("Delete");
                 try
                 {
-                    await Client.DeleteAsync(new DeleteRequest
-                    {
-                        Id = existing.Id, Urn = urn, Name = spec.Name, Type = spec.Type,
-                        Properties = PropertyCodec.Encode(existing.Outputs), OldInputs = PropertyCodec.Encode(existing.Inputs), Timeout = spec.TimeoutSeconds,
-                    });
+                    await DeleteReplacedAsync(existing, spec.TimeoutSeconds);
                 }
                 catch (RpcException e)
                 {
@@ -261,6 +282,13 @@ public sealed class LifecycleHarness : IAsyncDisposable
             return Result(step, calls, e.StatusCode, e.Status.Detail, id: partial?.Id);
         }
     }
+
+    private async Task DeleteReplacedAsync(StateEntry old, double timeoutSeconds) =>
+        await Client.DeleteAsync(new DeleteRequest
+        {
+            Id = old.Id, Urn = old.Urn, Name = old.Name, Type = old.Type,
+            Properties = PropertyCodec.Encode(old.Outputs), OldInputs = PropertyCodec.Encode(old.Inputs), Timeout = timeoutSeconds,
+        });
 
     /// <summary>`pulumi refresh` for one resource: Read; an empty id drops it from state.</summary>
     public async Task<StepResult> RefreshAsync(string name)
@@ -338,6 +366,9 @@ public sealed class LifecycleHarness : IAsyncDisposable
 
     /// <summary>Puts a resource into state directly, e.g. to replay a state file from an older stack.</summary>
     public void Adopt(StateEntry entry) => _state[entry.Name] = entry;
+
+    /// <summary>`pulumi state delete`: the stack forgets the resource, the cloud keeps it.</summary>
+    public void Forget(string name) => _state.Remove(name);
 
     public static ErrorResourceInitFailed? InitFailure(RpcException e)
     {

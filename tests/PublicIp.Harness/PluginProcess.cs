@@ -14,6 +14,7 @@ public sealed partial class PluginProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stderr;
+    private readonly StringBuilder _stdout = new();
     private readonly GrpcChannel _channel;
 
     private PluginProcess(Process process, StringBuilder stderr, int port, TimeSpan startToPort)
@@ -32,6 +33,12 @@ public sealed partial class PluginProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>Everything the plugin wrote to stdout after its port line (the engine shows it; nothing secret may be there).</summary>
+    public string Stdout
+    {
+        get { lock (_stdout) { return _stdout.ToString(); } }
+    }
 
     public string Stderr
     {
@@ -99,7 +106,15 @@ public sealed partial class PluginProcess : IAsyncDisposable
             throw new InvalidOperationException($"the plugin's first stdout line was not a port: '{line}'; stderr: {stderr}");
         }
         // The same buffer the reader has filled since start: nothing said before the port line is lost.
-        return new PluginProcess(process, stderr, port, elapsed);
+        var plugin = new PluginProcess(process, stderr, port, elapsed);
+        _ = Task.Run(async () =>
+        {
+            while (await process.StandardOutput.ReadLineAsync(CancellationToken.None) is { } more)
+            {
+                lock (plugin._stdout) { plugin._stdout.AppendLine(more); }
+            }
+        }, CancellationToken.None);
+        return plugin;
     }
 
     public const int SigInt = 2;

@@ -9,7 +9,7 @@ namespace PublicIp.Protocol.Host;
 /// header limits (a longer one is never delivered and stalls every call on the connection), and nothing but
 /// an RpcException leaves at all.
 /// </summary>
-public sealed class BoundedErrorsInterceptor : Interceptor
+public sealed class BoundedErrorsInterceptor(ProviderSecrets secrets) : Interceptor
 {
     /// <summary>Trailers beyond this (other than the status itself) are dropped rather than risk the connection.</summary>
     private const int MaxTrailerBytes = 16 * 1024;
@@ -23,20 +23,20 @@ public sealed class BoundedErrorsInterceptor : Interceptor
         }
         catch (RpcException e)
         {
-            throw Bound(e);
+            throw Bound(e, secrets.Redactor);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Console.Error.WriteLineAsync(Text.Truncate($"{context.Method} failed with an unexpected {e.GetType().Name}: {e.Message}"));
+            await Console.Error.WriteLineAsync(Text.Truncate(secrets.Redact($"{context.Method} failed with an unexpected {e.GetType().Name}: {e.Message}")));
             throw new RpcException(new Status(StatusCode.Internal,
                 Text.Truncate($"{context.Method} failed with an unexpected error in the provider ({e.GetType().Name}); please report this")));
         }
     }
 
-    public static RpcException Bound(RpcException e)
+    public static RpcException Bound(RpcException e, Redactor redactor)
     {
-        var detail = Text.Truncate(e.Status.Detail);
-        if (ReferenceEquals(detail, e.Status.Detail) && e.Trailers.All(t => Size(t) <= MaxTrailerBytes))
+        var detail = Text.Truncate(redactor.Redact(e.Status.Detail));
+        if (string.Equals(detail, e.Status.Detail, StringComparison.Ordinal) && e.Trailers.All(t => Size(t) <= MaxTrailerBytes))
         {
             return e;
         }

@@ -22,6 +22,12 @@ public interface IProvider
     /// <summary>Applies validated configuration; throws <see cref="ResourceException"/> on bad or missing config.</summary>
     Task ConfigureAsync(PropertyMap args, IResourceLog log, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Credentials the provider will use with this configuration (config values and the environment's), so the
+    /// host can remove them from every message, log line and stderr write. Called at start-up with no config.
+    /// </summary>
+    IEnumerable<string> SecretValues(PropertyMap config) => [];
+
     /// <summary>How long an operation may take when the program set no customTimeouts.</summary>
     TimeSpan DefaultTimeout(string operation);
 }

@@ -52,6 +52,7 @@ public static class ProviderServer
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(lifetime);
         builder.Services.AddSingleton(provider);
+        builder.Services.AddSingleton(new ProviderSecrets(provider));
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = MaxMessageBytes;

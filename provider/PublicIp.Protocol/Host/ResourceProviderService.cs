@@ -14,7 +14,7 @@ namespace PublicIp.Protocol.Host;
 /// Pulumi's ResourceProvider gRPC service over an <see cref="IProvider"/>: codec, secrets, previews,
 /// timeouts, cancellation and the mapping of failures to the status codes the engine understands.
 /// </summary>
-public sealed class ResourceProviderService(IProvider provider, EngineConnection engine, ProviderLifetime lifetime)
+public sealed class ResourceProviderService(IProvider provider, EngineConnection engine, ProviderLifetime lifetime, ProviderSecrets secrets)
     : ResourceProvider.ResourceProviderBase
 {
     public override Task<ProviderHandshakeResponse> Handshake(ProviderHandshakeRequest request, ServerCallContext context)
@@ -82,9 +82,10 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     public override async Task<CheckResponse> CheckConfig(CheckRequest request, ServerCallContext context)
     {
         CheckResponse response = null!;
-        await Guard("CheckConfig", request.Urn, () =>
+        var redactor = CallRedactor(request.Olds, request.News);
+        await Guard("CheckConfig", request.Urn, redactor, () =>
         {
-            response = CheckOrFailure(() => ToResponse(provider.CheckConfig(PropertyCodec.Decode(request.Olds), PropertyCodec.Decode(request.News))));
+            response = CheckOrFailure(redactor, () => ToResponse(provider.CheckConfig(PropertyCodec.Decode(request.Olds), PropertyCodec.Decode(request.News)), redactor));
             return Task.CompletedTask;
         });
         return response;
@@ -93,7 +94,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     public override async Task<DiffResponse> DiffConfig(DiffRequest request, ServerCallContext context)
     {
         DiffResponse response = null!;
-        await Guard("DiffConfig", request.Urn, () =>
+        await Guard("DiffConfig", request.Urn, CallRedactor(request.Olds, request.OldInputs, request.News), () =>
         {
             var olds = PropertyCodec.Decode(request.OldInputs.Fields.Count > 0 ? request.OldInputs : request.Olds);
             response = ToResponse(InputDiff.Compute(olds, PropertyCodec.Decode(request.News), provider.ConfigReplaceOnChanges, request.IgnoreChanges));
@@ -104,20 +105,23 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
 
     public override async Task<ConfigureResponse> Configure(ConfigureRequest request, ServerCallContext context)
     {
-        await Guard("Configure", request.Urn ?? "", () =>
+        var redactor = CallRedactor(request.Args);
+        await Guard("Configure", request.Urn ?? "", redactor, () =>
         {
             var args = PropertyCodec.Decode(request.Args);
             if (args.Count == 0 && request.Variables.Count > 0)
             {
                 args = ConfigFromVariables(request.Variables);
             }
-            return provider.ConfigureAsync(args, engine.For(request.Urn ?? ""), context.CancellationToken);
+            // Before the provider sees them: from here on no message can show this configuration's secrets.
+            secrets.Add(Redactor.SecretStrings(request.Args).Concat(provider.SecretValues(args)));
+            return provider.ConfigureAsync(args, Redacting(engine.For(request.Urn ?? ""), secrets.Redactor), context.CancellationToken);
         });
         return new ConfigureResponse { AcceptSecrets = true, AcceptResources = true, AcceptOutputs = true, SupportsPreview = true };
     }
 
     /// <summary>A Check whose inputs cannot even be decoded fails on the property that is malformed.</summary>
-    private static CheckResponse CheckOrFailure(Func<CheckResponse> check)
+    private static CheckResponse CheckOrFailure(Redactor redactor, Func<CheckResponse> check)
     {
         try
         {
@@ -127,7 +131,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         {
             // The engine does not use the inputs of a failed Check; echoing a malformed (perhaps huge or deep) value gains nothing.
             var response = new CheckResponse { Inputs = new Struct() };
-            response.Failures.Add(new CheckFailure { Property = e.TopLevelProperty, Reason = Text.Truncate(e.Message) });
+            response.Failures.Add(new CheckFailure { Property = e.TopLevelProperty, Reason = Text.Truncate(redactor.Redact(e.Message)) });
             return response;
         }
     }
@@ -142,7 +146,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     }
 
     public override Task<CheckResponse> Check(CheckRequest request, ServerCallContext context) =>
-        Run("Check", request.Urn, request.Type, preview: true, 0, context, async (resource, call) =>
+        Run("Check", request.Urn, request.Type, preview: true, 0, context, [request.Olds, request.News], async (resource, call, redactor) =>
         {
             PropertyMap olds, news;
             try
@@ -152,18 +156,18 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
             }
             catch (PropertyValueException e)
             {
-                return CheckOrFailure(() => throw e);
+                return CheckOrFailure(redactor, () => throw e);
             }
-            return ToResponse(await resource.CheckAsync(call, olds, news));
+            return ToResponse(await resource.CheckAsync(call, olds, news), redactor);
         });
 
     public override Task<DiffResponse> Diff(DiffRequest request, ServerCallContext context) =>
-        Run("Diff", request.Urn, request.Type, preview: true, 0, context, async (resource, call) =>
+        Run("Diff", request.Urn, request.Type, preview: true, 0, context, [request.Olds, request.OldInputs, request.News], async (resource, call, _) =>
             ToResponse(await resource.DiffAsync(call, request.Id, PropertyCodec.Decode(request.Olds),
                 PropertyCodec.Decode(request.OldInputs), PropertyCodec.Decode(request.News), request.IgnoreChanges)));
 
     public override Task<CreateResponse> Create(CreateRequest request, ServerCallContext context) =>
-        Run("Create", request.Urn, request.Type, request.Preview, request.Timeout, context, async (resource, call) =>
+        Run("Create", request.Urn, request.Type, request.Preview, request.Timeout, context, [request.Properties], async (resource, call, _) =>
         {
             var inputs = Known(PropertyCodec.Decode(request.Properties), call, "properties");
             CreateResult result;
@@ -184,7 +188,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         });
 
     public override Task<ReadResponse> Read(ReadRequest request, ServerCallContext context) =>
-        Run("Read", request.Urn, request.Type, preview: false, request.Timeout, context, async (resource, call) =>
+        Run("Read", request.Urn, request.Type, preview: false, request.Timeout, context, [request.Properties, request.Inputs], async (resource, call, _) =>
         {
             var oldOutputs = Known(PropertyCodec.Decode(request.Properties), call, "properties");
             var oldInputs = Known(PropertyCodec.Decode(request.Inputs), call, "inputs");
@@ -203,16 +207,16 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         });
 
     public override Task<UpdateResponse> Update(UpdateRequest request, ServerCallContext context) =>
-        Run("Update", request.Urn, request.Type, request.Preview, request.Timeout, context, async (resource, call) =>
+        Run("Update", request.Urn, request.Type, request.Preview, request.Timeout, context, [request.Olds, request.OldInputs, request.News], async (resource, call, _) =>
         {
             var news = Known(PropertyCodec.Decode(request.News), call, "news");
             var outputs = await resource.UpdateAsync(call, request.Id, Known(PropertyCodec.Decode(request.Olds), call, "olds"),
                 Known(PropertyCodec.Decode(request.OldInputs), call, "oldInputs"), news);
-            return new UpdateResponse { Properties = PropertyCodec.Encode(Finish(resource, call, KeepSecrets(outputs, news))) };
+            return new UpdateResponse { Properties = PropertyCodec.Encode(Finish(resource, call, KeepSecrets(outputs, news, PropertyCodec.Decode(request.Olds)))) };
         });
 
     public override Task<Empty> Delete(DeleteRequest request, ServerCallContext context) =>
-        Run("Delete", request.Urn, request.Type, preview: false, request.Timeout, context, async (resource, call) =>
+        Run("Delete", request.Urn, request.Type, preview: false, request.Timeout, context, [request.Properties, request.OldInputs], async (resource, call, _) =>
         {
             await resource.DeleteAsync(call, request.Id, Known(PropertyCodec.Decode(request.Properties), call, "properties"),
                 Known(PropertyCodec.Decode(request.OldInputs), call, "oldInputs"));
@@ -258,16 +262,20 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         return outputs;
     }
 
-    /// <summary>An output whose same-named input (or previous output) was secret stays secret.</summary>
+    /// <summary>
+    /// An output whose same-named input (or previous output) was secret stays secret, and so does any output that
+    /// carries a secret input's value (publicIp is the secret address): what derives from a secret is secret.
+    /// </summary>
     public static PropertyMap KeepSecrets(PropertyMap outputs, params PropertyMap[] references)
     {
+        var secretStrings = references.SelectMany(Redactor.SecretStrings).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, value) in outputs.ToList())
         {
             if (value is SecretValue || value.IsNull)
             {
                 continue;
             }
-            if (references.Any(r => r.Get(key) is { ContainsSecrets: true }))
+            if (references.Any(r => r.Get(key) is { ContainsSecrets: true }) || Redactor.Mentions(value, secretStrings))
             {
                 outputs = outputs.Set(key, new SecretValue(value));
             }
@@ -275,9 +283,25 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         return outputs;
     }
 
-    private async Task<T> Run<T>(string operation, string urn, string type, bool preview, double timeoutSeconds, ServerCallContext context,
-        Func<IResourceType, ResourceCall, Task<T>> body)
+    /// <summary>The process's secrets plus every secret value in this call's property bags.</summary>
+    private Redactor CallRedactor(params Struct?[] bags) => secrets.Redactor.With(Redactor.SecretStrings(bags));
+
+    private static IResourceLog Redacting(IResourceLog log, Redactor redactor) => new RedactingLog(log, redactor);
+
+    /// <summary>Every line a resource logs (debug, status, warnings) passes through the call's redactor.</summary>
+    private sealed class RedactingLog(IResourceLog inner, Redactor redactor) : IResourceLog
     {
+        public Task DebugAsync(string message) => inner.DebugAsync(redactor.Redact(message));
+        public Task InfoAsync(string message) => inner.InfoAsync(redactor.Redact(message));
+        public Task WarningAsync(string message) => inner.WarningAsync(redactor.Redact(message));
+        public Task ErrorAsync(string message) => inner.ErrorAsync(redactor.Redact(message));
+        public Task StatusAsync(string message) => inner.StatusAsync(redactor.Redact(message));
+    }
+
+    private async Task<T> Run<T>(string operation, string urn, string type, bool preview, double timeoutSeconds, ServerCallContext context,
+        Struct?[] bags, Func<IResourceType, ResourceCall, Redactor, Task<T>> body)
+    {
+        var redactor = CallRedactor(bags);
         if (type.Length == 0)
         {
             type = TypeFromUrn(urn);
@@ -289,9 +313,9 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         var timeout = Timeout(timeoutSeconds, provider.DefaultTimeout(operation));
         using var deadline = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token, context.CancellationToken, deadline.Token);
-        var call = new ResourceCall(urn, ResourceCall.UrnName(urn), type, preview, timeout, engine.For(urn), linked.Token);
+        var call = new ResourceCall(urn, ResourceCall.UrnName(urn), type, preview, timeout, Redacting(engine.For(urn), redactor), linked.Token);
         T result = default!;
-        await Guard(operation, urn, async () => result = await body(resource, call), deadline, timeout);
+        await Guard(operation, urn, redactor, async () => result = await body(resource, call, redactor), deadline, timeout);
         return result;
     }
 
@@ -313,7 +337,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         return seconds >= MaxTimeout.TotalSeconds ? MaxTimeout : TimeSpan.FromSeconds(seconds);
     }
 
-    private async Task Guard(string operation, string urn, Func<Task> body, CancellationTokenSource? deadline = null, TimeSpan timeout = default)
+    private async Task Guard(string operation, string urn, Redactor redactor, Func<Task> body, CancellationTokenSource? deadline = null, TimeSpan timeout = default)
     {
         try
         {
@@ -321,16 +345,16 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         }
         catch (ResourceException e)
         {
-            throw new RpcException(new Grpc.Core.Status(e.Code, Text.Truncate(e.Message)));
+            throw new RpcException(new Grpc.Core.Status(e.Code, Text.Truncate(redactor.Redact(e.Message))));
         }
         catch (PropertyValueException e)
         {
-            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, Text.Truncate(e.Message)));
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, Text.Truncate(redactor.Redact(e.Message))));
         }
         catch (ResourceInitFailedException e)
         {
-            var status = new Status { Code = (int)StatusCode.FailedPrecondition, Message = Text.Truncate(e.Message) };
-            status.Details.Add(Any.Pack(InitFailedDetail(e)));
+            var status = new Status { Code = (int)StatusCode.FailedPrecondition, Message = Text.Truncate(redactor.Redact(e.Message)) };
+            status.Details.Add(Any.Pack(InitFailedDetail(e, redactor)));
             throw status.ToRpcException();
         }
         catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !lifetime.Token.IsCancellationRequested)
@@ -349,9 +373,9 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         catch (Exception e)
         {
             // A bug, not a cloud answer: Internal tells the engine the state may be inconsistent.
-            await Console.Error.WriteLineAsync(Text.Truncate($"{operation} {urn} failed with an unexpected error: {e}", 8000));
+            await Console.Error.WriteLineAsync(Text.Truncate(redactor.Redact($"{operation} {urn} failed with an unexpected error: {e}"), 8000));
             throw new RpcException(new Grpc.Core.Status(StatusCode.Internal,
-                Text.Truncate($"{operation} failed with an unexpected error in the publicip provider ({e.GetType().Name}: {e.Message}); please report this")));
+                Text.Truncate(redactor.Redact($"{operation} failed with an unexpected error in the publicip provider ({e.GetType().Name}: {e.Message}); please report this"))));
         }
     }
 
@@ -359,11 +383,11 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     /// The detail travels in a trailer, so it must stay small: reasons are cut, and if the outputs are still too
     /// large only the small ones are kept (the id is what lets the engine keep the resource).
     /// </summary>
-    private static ErrorResourceInitFailed InitFailedDetail(ResourceInitFailedException e)
+    private static ErrorResourceInitFailed InitFailedDetail(ResourceInitFailedException e, Redactor redactor)
     {
         const int MaxDetailBytes = 8 * 1024;
         var detail = new ErrorResourceInitFailed { Id = e.Id, Properties = PropertyCodec.Encode(e.Outputs) };
-        detail.Reasons.AddRange(e.Reasons.Take(5).Select(r => Text.Truncate(r, 500)));
+        detail.Reasons.AddRange(e.Reasons.Take(5).Select(r => Text.Truncate(redactor.Redact(r), 500)));
         if (detail.CalculateSize() > MaxDetailBytes)
         {
             var small = new Struct();
@@ -389,10 +413,10 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         return dollar < 0 ? qualified : qualified[(dollar + 1)..];
     }
 
-    private static CheckResponse ToResponse(CheckResult result)
+    private static CheckResponse ToResponse(CheckResult result, Redactor redactor)
     {
         var response = new CheckResponse { Inputs = PropertyCodec.Encode(result.Inputs) };
-        response.Failures.AddRange(result.Failures.Select(f => new CheckFailure { Property = Text.Truncate(f.Property, 200), Reason = Text.Truncate(f.Reason) }));
+        response.Failures.AddRange(result.Failures.Select(f => new CheckFailure { Property = Text.Truncate(f.Property, 200), Reason = Text.Truncate(redactor.Redact(f.Reason)) }));
         return response;
     }
 

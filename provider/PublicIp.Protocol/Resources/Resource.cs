@@ -7,6 +7,9 @@ public interface IResourceType
 {
     string Token { get; }
 
+    /// <summary>Its properties as declared: the schema entry and the README tables are written from this.</summary>
+    IDeclaration Declaration { get; }
+
     /// <summary>Top-level output names from the schema; in a preview, any the resource cannot compute stay unknown.</summary>
     IReadOnlyList<string> OutputProperties { get; }
 
@@ -18,43 +21,57 @@ public interface IResourceType
     Task DeleteAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs);
 }
 
-/// <summary>A live resource as Read found it: its state, and the inputs that would reproduce it (for import).</summary>
-public sealed record Observed<TArgs, TState>(string Id, TState State, TArgs Inputs);
+/// <summary>A live resource as Read found it; the inputs that reproduce it are derived from the declaration.</summary>
+public sealed record Observed<TState>(string Id, TState State);
 
 /// <summary>
-/// A resource in one file: its args (what the program says), its state (what the cloud says) and its
-/// lifecycle. Subclasses never see a Struct, a sentinel or a gRPC status.
+/// A resource in one file: its args (what the program says), its state (what the cloud says), their
+/// <see cref="Declaration"/> and its lifecycle. Subclasses never see a Struct, a sentinel or a gRPC status.
 /// </summary>
 public abstract class Resource<TArgs, TState> : IResourceType
-    where TArgs : class
-    where TState : class
+    where TArgs : class, new()
+    where TState : class, new()
 {
-    public abstract string Token { get; }
-    public abstract IReadOnlyList<string> OutputProperties { get; }
+    /// <summary>Every property, declared once; mapping, schema, diff rules and import inputs come from it.</summary>
+    public abstract Declaration<TArgs, TState> Declaration { get; }
 
-    /// <summary>Input properties whose change can only be applied by replacing the resource.</summary>
-    protected abstract IReadOnlySet<string> ReplaceOnChanges { get; }
+    IDeclaration IResourceType.Declaration => Declaration;
 
-    /// <summary>Validates and types the inputs; every problem goes to <paramref name="reader"/> naming its property.</summary>
-    protected abstract TArgs ReadArgs(InputReader reader);
+    public string Token => Declaration.Token;
+    public IReadOnlyList<string> OutputProperties => Declaration.OutputNames;
 
-    /// <summary>Inputs as they should be stored: the program's own representation plus any defaults.</summary>
-    protected virtual PropertyMap WithDefaults(PropertyMap news, TArgs args) => news;
+    /// <summary>Checks that involve more than one property (conflicts, dependencies); single-property rules are declared.</summary>
+    protected virtual void Validate(TArgs args, InputReader reader)
+    {
+    }
+
+    /// <summary>A replacement that cannot coexist with the old resource (e.g. the same pinned IP) deletes first.</summary>
+    protected virtual bool DeleteBeforeReplace(TState oldState, TArgs newArgs) => false;
+
+    protected TArgs ReadArgs(InputReader reader)
+    {
+        var args = Declaration.ReadArgs(reader);
+        Validate(args, reader);
+        return args;
+    }
+
+    /// <summary>Inputs as they should be stored: the program's own representation plus declared defaults; override for derived ones.</summary>
+    protected virtual PropertyMap WithDefaults(PropertyMap news, TArgs args) => Declaration.WithDefaults(news);
 
     /// <summary>Extra checks that need the cloud or the preview flag (warnings, DryRun); default: none.</summary>
     protected virtual Task CheckWithCloudAsync(ResourceCall call, TArgs args, InputReader reader) => Task.CompletedTask;
 
-    protected abstract TArgs ArgsFromInputs(PropertyMap inputs);
-    protected abstract TState ReadState(PropertyMap outputs);
-    protected abstract PropertyMap WriteState(TState state);
-    protected abstract PropertyMap WriteArgs(TArgs args);
+    protected TArgs ArgsFromInputs(PropertyMap inputs) => ReadArgs(new InputReader(inputs));
+    protected TState ReadState(PropertyMap outputs) => Declaration.ReadState(outputs);
+    protected PropertyMap WriteState(TState state) => Declaration.WriteState(state);
+    protected PropertyMap WriteArgs(TArgs args) => Declaration.WriteArgs(args);
 
     protected abstract Task<(string Id, TState State)> CreateAsync(ResourceCall call, TArgs args);
 
     /// <summary>The outputs a preview can promise; the protocol layer marks the rest unknown.</summary>
     protected virtual Task<PropertyMap> PreviewCreateAsync(ResourceCall call, TArgs args, PropertyMap inputs) => Task.FromResult(inputs);
 
-    protected abstract Task<Observed<TArgs, TState>?> ReadAsync(ResourceCall call, string id, TState? oldState, TArgs? oldArgs);
+    protected abstract Task<Observed<TState>?> ReadAsync(ResourceCall call, string id, TState? oldState, TArgs? oldArgs);
     protected abstract Task<TState> UpdateAsync(ResourceCall call, string id, TState oldState, TArgs oldArgs, TArgs newArgs);
     /// <summary>
     /// The outputs an update preview can promise. <paramref name="outputs"/> is the old state with the new inputs
@@ -84,8 +101,26 @@ public abstract class Resource<TArgs, TState> : IResourceType
         return new CheckResult(reader.Failures.Count == 0 ? WithDefaults(news, args) : news, reader.Failures);
     }
 
-    Task<DiffResult> IResourceType.DiffAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news, IReadOnlyCollection<string> ignoreChanges) =>
-        Task.FromResult(InputDiff.Compute(oldInputs.Count > 0 ? oldInputs : oldOutputs, news, ReplaceOnChanges, ignoreChanges));
+    Task<DiffResult> IResourceType.DiffAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news, IReadOnlyCollection<string> ignoreChanges)
+    {
+        var olds = Declaration.WithDefaults(oldInputs.Count > 0 ? oldInputs : oldOutputs);
+        news = Declaration.WithDefaults(news);
+        foreach (var key in Declaration.ComputedInputs)
+        {
+            var wanted = InputDiff.Plain(news.Get(key));
+            if (wanted.IsNull)
+            {
+                // Left to the cloud: whatever it chose (and refresh or import read back) is what the program means.
+                (olds, news) = (olds.Remove(key), news.Remove(key));
+            }
+            else if (Equals(wanted, InputDiff.Plain(oldOutputs.Get(key))))
+            {
+                olds = olds.Set(key, wanted); // naming the value the cloud already has changes nothing
+            }
+        }
+        var diff = InputDiff.Compute(olds, news, Declaration.ReplaceOnChanges, ignoreChanges);
+        return Task.FromResult(diff.Replaces.Any() && DeleteBeforeReplace(ReadState(oldOutputs), ArgsFromInputs(news)) ? diff with { DeleteBeforeReplace = true } : diff);
+    }
 
     async Task<CreateResult> IResourceType.CreateAsync(ResourceCall call, PropertyMap inputs)
     {
@@ -105,7 +140,7 @@ public abstract class Resource<TArgs, TState> : IResourceType
         var observed = await ReadAsync(call, id, oldState, oldArgs);
         return observed is null
             ? ReadResult.Gone
-            : new ReadResult(observed.Id, WriteState(observed.State), WriteArgs(observed.Inputs));
+            : new ReadResult(observed.Id, WriteState(observed.State), Declaration.ReadBack(observed.State, oldArgs));
     }
 
     async Task<PropertyMap> IResourceType.UpdateAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news)

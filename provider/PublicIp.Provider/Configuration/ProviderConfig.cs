@@ -38,6 +38,79 @@ public sealed record AlicloudConfig(
     public override string ToString() => $"AlicloudConfig {{ Region = {Region}, EcsEndpoint = {EcsEndpoint}, VpcEndpoint = {VpcEndpoint}, SignatureVersion = {SignatureVersion}, MaxRetries = {MaxRetries} }}";
 }
 
+/// <summary>
+/// Every configuration key, declared once: Read validates with these, and schema.json (config and provider inputs)
+/// and the README's configuration table are generated from them.
+/// </summary>
+public static class ConfigKeys
+{
+    private static PropertySpec Key(string name, PropertyType type, string description, params string[] environment) =>
+        new(name, type, description) { IsInput = true, Environment = environment };
+
+    public static readonly PropertySpec AwsRegion = Key("awsRegion", PropertyType.String,
+        "AWS region, e.g. us-east-1; needed by the first AWS resource call. Changing it replaces the provider.", "AWS_REGION", "AWS_DEFAULT_REGION") with { ReplaceOnChange = true };
+    public static readonly PropertySpec AwsProfile = Key("awsProfile", PropertyType.String, "Named profile from the shared AWS config/credentials files.", "AWS_PROFILE");
+    public static readonly PropertySpec AwsAccessKey = Key("awsAccessKey", PropertyType.String,
+        "AWS access key id; set it together with awsSecretKey. Otherwise the SDK's default credential chain (environment, web identity, container and instance roles).") with { Secret = true };
+    public static readonly PropertySpec AwsSecretKey = Key("awsSecretKey", PropertyType.String, "AWS secret access key; set it together with awsAccessKey.") with { Secret = true };
+    public static readonly PropertySpec AwsSessionToken = Key("awsSessionToken", PropertyType.String, "AWS session token for temporary credentials.") with { Secret = true };
+    public static readonly PropertySpec AwsEndpoint = Key("awsEndpoint", PropertyType.String,
+        "EC2 endpoint URL override (private endpoints, emulators).", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL");
+    public static readonly PropertySpec AwsMaxRetries = Key("awsMaxRetries", PropertyType.Integer,
+        "How many times the AWS SDK retries throttling and server errors (0-25, default 5).") with { Default = 5, Min = 0, Max = 25 };
+    public static readonly PropertySpec AwsAssumeRole = Key("awsAssumeRole", PropertyType.String,
+        "A role to assume (an object), or a chain of them (a list, each hop assumed with the credentials of the one before, the first with the base credentials: static keys, awsProfile or the SDK's default chain). EC2 is called with the last hop's credentials, renewed before they expire.") with { RawType = AwsAssumeRoleType };
+    public static readonly PropertySpec AwsStsEndpoint = Key("awsStsEndpoint", PropertyType.String,
+        "STS endpoint URL override for awsAssumeRole (private endpoints, emulators); otherwise the region's STS endpoint.", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL");
+    public static readonly PropertySpec AlicloudRegion = Key("alicloudRegion", PropertyType.String,
+        "Alibaba Cloud region, e.g. cn-hangzhou. Changing it replaces the provider.", "ALIBABA_CLOUD_REGION_ID", "ALICLOUD_REGION") with { ReplaceOnChange = true };
+    public static readonly PropertySpec AlicloudAccessKey = Key("alicloudAccessKey", PropertyType.String,
+        "Alibaba Cloud AccessKey ID.", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY") with { Secret = true };
+    public static readonly PropertySpec AlicloudSecretKey = Key("alicloudSecretKey", PropertyType.String,
+        "Alibaba Cloud AccessKey secret.", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY") with { Secret = true };
+    public static readonly PropertySpec AlicloudSecurityToken = Key("alicloudSecurityToken", PropertyType.String,
+        "STS security token.", "ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN") with { Secret = true };
+    public static readonly PropertySpec AlicloudEcsEndpoint = Key("alicloudEcsEndpoint", PropertyType.String,
+        "ECS endpoint URL override.", "ALIBABA_CLOUD_ENDPOINT_ECS", "ECS_ENDPOINT");
+    public static readonly PropertySpec AlicloudVpcEndpoint = Key("alicloudVpcEndpoint", PropertyType.String,
+        "VPC endpoint URL override.", "ALIBABA_CLOUD_ENDPOINT_VPC", "VPC_ENDPOINT");
+    public static readonly PropertySpec AlicloudSignatureVersion = Key("alicloudSignatureVersion", PropertyType.String,
+        "Request signing: `v3` (ACS3-HMAC-SHA256, default) or `v1` (HMAC-SHA1).") with { Default = "v3", Allowed = ["v3", "v1"] };
+    public static readonly PropertySpec AlicloudMaxRetries = Key("alicloudMaxRetries", PropertyType.Integer,
+        "How many times throttled, 5xx or transport-failed Alibaba Cloud calls are retried (0-25, default 5).") with { Default = 5, Min = 0, Max = 25 };
+    public static readonly PropertySpec RehearseDeletes = Key("rehearseDeletes", PropertyType.Boolean,
+        "When true, Delete runs every disassociate and release step with DryRun (or a read-only preflight where the API has none), reports what it " +
+        "would do, and fails so the resource stays in state: a safe `pulumi destroy` rehearsal for CI.") with { Default = false };
+
+    public static readonly PropertySpec ReleaseGuardDnsNames = Key("releaseGuardDnsNames", PropertyType.StringList,
+        "The default `releaseGuardDnsNames` for every resource that does not set its own: DNS names Delete resolves before releasing, refusing while any still points at the address.");
+    public static readonly PropertySpec DnsResolver = Key("dnsResolver", PropertyType.String,
+        "host:port of the DNS server the release guard asks (e.g. `10.0.0.2:53`; the port defaults to 53). Default: the system's resolver. No answer is cached.");
+
+    public static readonly IReadOnlyList<PropertySpec> All =
+    [
+        AwsRegion, AwsProfile, AwsAccessKey, AwsSecretKey, AwsSessionToken, AwsEndpoint, AwsMaxRetries, AwsAssumeRole, AwsStsEndpoint,
+        AlicloudRegion, AlicloudAccessKey, AlicloudSecretKey, AlicloudSecurityToken, AlicloudEcsEndpoint, AlicloudVpcEndpoint,
+        AlicloudSignatureVersion, AlicloudMaxRetries, RehearseDeletes, ReleaseGuardDnsNames, DnsResolver,
+    ];
+
+    /// <summary>One role or a chain of them (see <see cref="RoleConfig"/>): its schema type, as Pulumi's schema writes a union.</summary>
+    private const string AwsAssumeRoleType = @"{""oneOf"": [{""$ref"": ""#/types/publicip:config:AwsAssumeRole""}, {""type"": ""array"", ""items"": {""$ref"": ""#/types/publicip:config:AwsAssumeRole""}}]}";
+
+    /// <summary>The object types configuration keys refer to, by token.</summary>
+    public static readonly IReadOnlyList<(string Token, string Json)> Types =
+    [
+        ("publicip:config:AwsAssumeRole", @"{""type"": ""object"", ""description"": ""An IAM role the provider assumes through STS AssumeRole before calling EC2."", ""properties"": {""roleArn"": {""type"": ""string"", ""description"": ""ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deploy.""}, ""sessionName"": {""type"": ""string"", ""description"": ""Session name recorded in CloudTrail (2-64 characters of letters, digits and =,.@-_). Default `pulumi-publicip`.""}, ""externalId"": {""type"": ""string"", ""description"": ""External id the role's trust policy requires (sts:ExternalId), as its owner gave it. Never logged."", ""secret"": true}, ""durationSeconds"": {""type"": ""integer"", ""description"": ""Session length, 900 to 43200 seconds (at most the role's maximum, and 3600 for a hop assumed by another role). Default 3600. The provider renews a session 5 minutes before it ends, so an operation may outlive it.""}, ""policy"": {""type"": ""string"", ""description"": ""A JSON IAM policy that narrows the session's permissions further.""}, ""policyArns"": {""type"": ""array"", ""items"": {""type"": ""string""}, ""description"": ""Managed policies that narrow the session's permissions further.""}, ""tags"": {""type"": ""object"", ""additionalProperties"": {""type"": ""string""}, ""description"": ""Session tags.""}}, ""required"": [""roleArn""]}"),
+    ];
+
+    public static string? String(this InputReader r, PropertySpec key, Func<string, string?> env) =>
+        r.String(key.Name, allowed: key.Allowed) ?? key.Environment.Select(env).FirstOrDefault(v => v is not null) ?? key.Default as string;
+
+    public static int Integer(this InputReader r, PropertySpec key) => r.Integer(key.Name, key.Min, key.Max) ?? (int)key.Default!;
+
+    public static bool Bool(this InputReader r, PropertySpec key) => r.Bool(key.Name) ?? (bool)key.Default!;
+}
+
 /// <summary>The provider's configuration, as the program's stack config sets it.</summary>
 public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool RehearseDeletes)
 {
@@ -47,39 +120,57 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
     /// <summary>host:port of the DNS server the release guard asks; null: the system's resolver.</summary>
     public string? DnsResolver { get; init; }
 
-    public static readonly IReadOnlySet<string> ReplaceOnChanges = new HashSet<string>(StringComparer.Ordinal) { "awsRegion", "alicloudRegion" };
+    public static readonly IReadOnlySet<string> ReplaceOnChanges = ConfigKeys.All.Where(k => k.ReplaceOnChange).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
-    public static readonly string[] SignatureVersions = ["v3", "v1"];
+    /// <summary>Config keys that hold credentials: always secrets, whatever the program marked.</summary>
+    public static readonly IReadOnlySet<string> SecretKeys = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "awsAccessKey", "awsSecretKey", "awsSessionToken", "alicloudAccessKey", "alicloudSecretKey", "alicloudSecurityToken",
+    };
+
+    /// <summary>Environment variables the SDKs and our Alibaba client take credentials from; never shown either.</summary>
+    public static readonly string[] CredentialVariables =
+    [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY", "ALICLOUD_SECURITY_TOKEN",
+    ];
 
     /// <summary>Reads and validates config; every problem is a failure naming its key.</summary>
     public static (ProviderConfig Config, IReadOnlyList<CheckFailure> Failures) Read(PropertyMap args, Func<string, string?> env)
     {
+        // A credential's value is never shown, even in a failure about its type, whether or not the program marked it secret.
+        foreach (var key in SecretKeys.Where(k => args.Get(k) is { IsNull: false, ContainsSecrets: false }))
+        {
+            args = args.Set(key, new SecretValue(args[key]));
+        }
         var r = new InputReader(args);
         var aws = new AwsConfig(
-            Region: r.String("awsRegion") ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION"),
-            Profile: r.String("awsProfile") ?? env("AWS_PROFILE"),
-            AccessKey: r.String("awsAccessKey"),
-            SecretKey: r.String("awsSecretKey"),
-            SessionToken: r.String("awsSessionToken"),
-            Endpoint: r.String("awsEndpoint") ?? env("AWS_ENDPOINT_URL_EC2") ?? env("AWS_ENDPOINT_URL"),
-            MaxRetries: r.Integer("awsMaxRetries", 0, 25) ?? 5)
+            Region: r.String(ConfigKeys.AwsRegion, env),
+            Profile: r.String(ConfigKeys.AwsProfile, env),
+            AccessKey: r.String(ConfigKeys.AwsAccessKey.Name),
+            SecretKey: r.String(ConfigKeys.AwsSecretKey.Name),
+            SessionToken: r.String(ConfigKeys.AwsSessionToken.Name),
+            Endpoint: r.String(ConfigKeys.AwsEndpoint, env),
+            MaxRetries: r.Integer(ConfigKeys.AwsMaxRetries))
         {
-            AssumeRoles = RoleConfig.Read(r, "awsAssumeRole", RoleConfig.Aws),
-            StsEndpoint = r.String("awsStsEndpoint") ?? env("AWS_ENDPOINT_URL_STS") ?? env("AWS_ENDPOINT_URL"),
+            AssumeRoles = RoleConfig.Read(r, ConfigKeys.AwsAssumeRole.Name, RoleConfig.Aws),
+            StsEndpoint = r.String(ConfigKeys.AwsStsEndpoint, env),
         };
+        // The Alibaba credentials' environment fallbacks are the client factory's credential chain, not config.
         var alicloud = new AlicloudConfig(
-            Region: r.String("alicloudRegion") ?? env("ALIBABA_CLOUD_REGION_ID") ?? env("ALICLOUD_REGION"),
-            AccessKey: r.String("alicloudAccessKey"),
-            SecretKey: r.String("alicloudSecretKey"),
-            SecurityToken: r.String("alicloudSecurityToken"),
-            EcsEndpoint: r.String("alicloudEcsEndpoint") ?? env("ALIBABA_CLOUD_ENDPOINT_ECS") ?? env("ECS_ENDPOINT"),
-            VpcEndpoint: r.String("alicloudVpcEndpoint") ?? env("ALIBABA_CLOUD_ENDPOINT_VPC") ?? env("VPC_ENDPOINT"),
-            SignatureVersion: r.String("alicloudSignatureVersion", allowed: SignatureVersions) ?? "v3",
-            MaxRetries: r.Integer("alicloudMaxRetries", 0, 25) ?? 5);
-        var rehearse = r.Bool("rehearseDeletes") ?? false;
-        var guardNames = r.StringList("releaseGuardDnsNames") ?? [];
-        CheckGuardNames(r, "releaseGuardDnsNames", guardNames);
-        var dnsResolver = r.String("dnsResolver");
+            Region: r.String(ConfigKeys.AlicloudRegion, env),
+            AccessKey: r.String(ConfigKeys.AlicloudAccessKey.Name),
+            SecretKey: r.String(ConfigKeys.AlicloudSecretKey.Name),
+            SecurityToken: r.String(ConfigKeys.AlicloudSecurityToken.Name),
+            EcsEndpoint: r.String(ConfigKeys.AlicloudEcsEndpoint, env),
+            VpcEndpoint: r.String(ConfigKeys.AlicloudVpcEndpoint, env),
+            SignatureVersion: r.String(ConfigKeys.AlicloudSignatureVersion, env)!,
+            MaxRetries: r.Integer(ConfigKeys.AlicloudMaxRetries));
+        var rehearse = r.Bool(ConfigKeys.RehearseDeletes);
+        var guardNames = r.StringList(ConfigKeys.ReleaseGuardDnsNames.Name) ?? [];
+        CheckGuardNames(r, ConfigKeys.ReleaseGuardDnsNames.Name, guardNames);
+        var dnsResolver = r.String(ConfigKeys.DnsResolver.Name);
         if (dnsResolver is not null && ParseResolver(dnsResolver) is null)
         {
             r.Fail("dnsResolver", $"'dnsResolver' must be host:port (e.g. 10.0.0.2:53 or ns1.example.com:53), not \"{dnsResolver}\"");

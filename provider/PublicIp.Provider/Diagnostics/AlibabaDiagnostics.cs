@@ -1,3 +1,4 @@
+using PublicIp.Protocol.Values;
 using System.Collections.Frozen;
 using Grpc.Core;
 using PublicIp.Alibaba;
@@ -136,7 +137,7 @@ public sealed class AlibabaDiagnostics : IDiagnosticCatalogue
                     ?? Unknown(api);
                 var attempts = api.Attempts > 1 ? $", after {api.Attempts} attempts" : "";
                 return new Diagnostic(entry,
-                    $"{doing} failed: {entry.Title}{ctx} (Alibaba Cloud {api.Action} answered {api.Code}: \"{api.ErrorMessage.TrimEnd('.')}\", RequestId {api.RequestId ?? "none"}{attempts})");
+                    $"{doing} failed: {entry.Title}{ctx} (Alibaba Cloud {api.Action} answered {api.Code}: \"{Redactor.WithoutRequestEcho(api.ErrorMessage).TrimEnd('.')}\", RequestId {api.RequestId ?? "none"}{attempts})");
             case AlibabaTransportException transport:
                 var t = Entries[transport.IsTimeout ? TransportTimeout : TransportFailure];
                 return new Diagnostic(t, $"{doing} failed: {t.Title}{ctx} ({transport.Message}, after {transport.Attempts} attempts)");

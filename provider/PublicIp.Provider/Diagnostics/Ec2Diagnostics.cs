@@ -1,3 +1,4 @@
+using PublicIp.Protocol.Values;
 using System.Net;
 using Amazon.EC2;
 using Amazon.Runtime;
@@ -126,7 +127,7 @@ public sealed class Ec2Diagnostics : IDiagnosticCatalogue
                 var known = ((IDiagnosticCatalogue)this).Find(service.ErrorCode) is not null;
                 var what = $"ec2:{action} on {subject} failed: {entry.Title}"
                            + (detail is null ? "" : $" ({detail})")
-                           + (known ? "" : $" (EC2 said: {service.Message})");
+                           + (known ? "" : $" (EC2 said: {Redactor.WithoutRequestEcho(service.Message)})");
                 return new Diagnostic(entry, what);
             default:
                 // No EC2 answer at all (DNS, TLS, connection refused) after the SDK's retries.

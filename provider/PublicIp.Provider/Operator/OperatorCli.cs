@@ -14,6 +14,7 @@ public static class OperatorCli
     private static readonly IOperatorCommand[] Commands =
     [
         new SweepCommand(),
+        new Recover.RecoverCommand(),
     ];
 
     private static readonly HashSet<string> HelpWords = new(StringComparer.Ordinal) { "help", "--help", "-h", "-?" };

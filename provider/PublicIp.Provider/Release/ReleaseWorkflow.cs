@@ -44,6 +44,20 @@ public interface IReleaseSteps
 
     /// <summary>Clouds whose release is asynchronous wait here until the address is gone; others return at once.</summary>
     Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct);
+
+    /// <summary>
+    /// After this process released the address: how an operator tries to get it back (the cloud's recovery call,
+    /// as the `recover` verb), or null where the cloud has none or the address was found already gone.
+    /// </summary>
+    RecoveryHint? Recovery(AddressSnapshot address) => null;
+}
+
+/// <summary>What a release warning names so the address can be recovered: it, its id, and the exact command.</summary>
+public sealed record RecoveryHint(string PublicIp, string Id, string Command)
+{
+    /// <summary>The recover verb's command line; <paramref name="extra"/> adds options such as a custom endpoint.</summary>
+    public static string CommandFor(string publicIp, string cloud, string region, IEnumerable<string> extra) =>
+        string.Join(' ', new[] { "pulumi-resource-publicip", "recover", publicIp, "--cloud", cloud, "--region", region }.Concat(extra));
 }
 
 /// <summary>
@@ -83,6 +97,13 @@ public static class ReleaseWorkflow
         await call.Log.StatusAsync($"releasing {address.Describe}");
         await steps.ReleaseAsync(address, dryRun: false, ct);
         await steps.WaitUntilGoneAsync(address, ct);
+        if (steps.Recovery(address) is { } hint)
+        {
+            // A warning, so it stands out in `pulumi destroy` output: the address is in the pool now, and may still come back.
+            await call.Log.WarningAsync(
+                $"released {hint.PublicIp} ({hint.Id}) at {TimeProvider.System.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}; it is back in the cloud's pool, where another account can allocate it. " +
+                $"To try to get it back while nobody has, run: {hint.Command}");
+        }
     }
 
     /// <summary>

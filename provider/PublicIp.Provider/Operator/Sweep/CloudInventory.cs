@@ -70,10 +70,10 @@ public sealed class AwsInventory(CloudClients clients, string region, TimeProvid
     public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call)
     {
         var vpc = AddressFinder.IsAllocationId(address.Id);
-        var state = new ElasticIpState(
-            AllocationId: vpc ? address.Id : "", PublicIp: address.PublicIp, Domain: vpc ? ElasticIp.Vpc : ElasticIp.Standard,
-            AssociationId: null, InstanceId: null, NetworkInterfaceId: null, PrivateIpAddress: null, NetworkBorderGroup: null,
-            PublicIpv4Pool: null, CustomerOwnedIpv4Pool: null, Address: null, AllowReassociation: true, Tags: address.UserTags);
+        var state = new ElasticIpState
+        {
+            AllocationId = vpc ? address.Id : "", PublicIp = address.PublicIp, Domain = vpc ? ElasticIp.Vpc : ElasticIp.Standard, Tags = address.UserTags,
+        };
         return new ElasticIpRelease(clients.Ec2, call, address.Id, state, time);
     }
 }

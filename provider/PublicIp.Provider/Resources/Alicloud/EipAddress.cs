@@ -11,39 +11,43 @@ using AliEip = PublicIp.Alibaba.EipAddress;
 
 namespace PublicIp.Provider.Resources.Alicloud;
 
-public sealed record EipAddressArgs(
-    string? RegionId,
-    int? Bandwidth,
-    string InternetChargeType,
-    string? Isp,
-    string? Name,
-    string? Description,
-    string? ResourceGroupId,
-    ImmutableSortedDictionary<string, string> Tags,
-    string? InstanceId,
-    string? InstanceType,
-    string? PrivateIpAddress)
+/// <summary>What the program asks for; every property is declared once in <see cref="EipAddress.Schema"/>.</summary>
+public sealed record EipAddressArgs
 {
+    public string? RegionId { get; init; }
+    public int? Bandwidth { get; init; }
+    public string InternetChargeType { get; init; } = EipAddress.PayByBandwidth;
+    public string? Isp { get; init; }
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public string? ResourceGroupId { get; init; }
+    public ImmutableSortedDictionary<string, string> Tags { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public string? InstanceId { get; init; }
+    public string? InstanceType { get; init; }
+    public string? PrivateIpAddress { get; init; }
     /// <summary>Names that must no longer resolve to the address before Delete releases it; null: the provider's default.</summary>
     public IReadOnlyList<string>? ReleaseGuardDnsNames { get; init; }
 }
 
-public sealed record EipAddressState(
-    string AllocationId,
-    string IpAddress,
-    string Status,
-    string? ChargeType,
-    string RegionId,
-    int? Bandwidth,
-    string? InternetChargeType,
-    string? Isp,
-    string? Name,
-    string? Description,
-    string? ResourceGroupId,
-    ImmutableSortedDictionary<string, string> Tags,
-    string? InstanceId,
-    string? InstanceType,
-    string? PrivateIpAddress);
+/// <summary>What the VPC API reports about the EIP.</summary>
+public sealed record EipAddressState
+{
+    public string AllocationId { get; init; } = "";
+    public string IpAddress { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string? ChargeType { get; init; }
+    public string RegionId { get; init; } = "";
+    public int? Bandwidth { get; init; }
+    public string? InternetChargeType { get; init; }
+    public string? Isp { get; init; }
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public string? ResourceGroupId { get; init; }
+    public ImmutableSortedDictionary<string, string> Tags { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public string? InstanceId { get; init; }
+    public string? InstanceType { get; init; }
+    public string? PrivateIpAddress { get; init; }
+}
 
 /// <summary>publicip:alicloud:EipAddress — a VPC Elastic IP address, optionally associated with an instance, ENI, NAT gateway, SLB or HaVip.</summary>
 public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, EipAddressState>
@@ -55,36 +59,76 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
 
     private readonly AlibabaDiagnostics _diagnostics = new();
 
-    public override string Token => "publicip:alicloud:EipAddress";
+    public const string PayByBandwidth = "PayByBandwidth";
 
-    public override IReadOnlyList<string> OutputProperties { get; } =
-    [
-        "allocationId", "ipAddress", "status", "chargeType", "regionId", "bandwidth", "internetChargeType", "isp", "name", "description",
-        "resourceGroupId", "tags", "instanceId", "instanceType", "privateIpAddress",
-    ];
+    private static readonly Declare<EipAddressArgs, EipAddressState> P = new();
 
-    protected override IReadOnlySet<string> ReplaceOnChanges { get; } = new HashSet<string>(StringComparer.Ordinal)
+    public static readonly Declaration<EipAddressArgs, EipAddressState> Schema = new(
+        "publicip:alicloud:EipAddress",
+        "An Alibaba Cloud VPC Elastic IP address, optionally associated with an ECS instance, ENI, NAT gateway, SLB instance or HaVip. Delete " +
+        "unassociates it, waits until it is Available, releases it and waits until it is gone, retrying the EIP status conflicts; PrePaid and " +
+        "deletion-protected EIPs fail with a remedy and stay in the stack.",
+        P.String("allocationId", "The EIP's AllocationId (also the resource id).")
+            .Output(s => s.AllocationId, (s, v) => s with { AllocationId = v ?? "" }, required: true),
+        P.String("ipAddress", "The public IP address.")
+            .Output(s => s.IpAddress, (s, v) => s with { IpAddress = v ?? "" }, required: true),
+        P.String("status", "The EIP's status: Associating, Unassociating, InUse, Available or Releasing.")
+            .Output(s => s.Status, (s, v) => s with { Status = v ?? "" }, required: true),
+        P.String("chargeType", "How the EIP is billed: PostPaid (pay-as-you-go) or PrePaid (subscription; the API cannot release these).")
+            .Output(s => s.ChargeType, (s, v) => s with { ChargeType = v }),
+        P.String("regionId", "The region, e.g. cn-hangzhou. Defaults to the provider's alicloudRegion. Changing it replaces the resource.")
+            .Input(a => a.RegionId, (a, v) => a with { RegionId = v })
+            .Output(s => s.RegionId, (s, v) => s with { RegionId = v ?? "" }, required: true)
+            .Check(region => RegionIds.IsAlibaba(region) ? null : RegionIds.AlibabaProblem("regionId", region!))
+            .ReplaceOnChange().Computed(),
+        P.Integer("bandwidth", "Peak bandwidth in Mbps. Changed in place (ModifyEipAddressAttribute).")
+            .Input(a => a.Bandwidth, (a, v) => a with { Bandwidth = v })
+            .Output(s => s.Bandwidth, (s, v) => s with { Bandwidth = v }, "Peak bandwidth in Mbps, as the VPC API reports it.")
+            .Range(1, 10000).Computed(),
+        P.String("internetChargeType", "`PayByBandwidth` (default) or `PayByTraffic`. Changing it replaces the EIP.")
+            .Input(a => a.InternetChargeType, (a, v) => a with { InternetChargeType = v ?? PayByBandwidth })
+            .Output(s => s.InternetChargeType, (s, v) => s with { InternetChargeType = v }, required: true)
+            .Default(PayByBandwidth).Allowed(ChargeTypes).ReplaceOnChange(),
+        P.String("isp", "The line type, e.g. BGP (default) or BGP_PRO. Changing it replaces the EIP.")
+            .Input(a => a.Isp, (a, v) => a with { Isp = v })
+            .Output(s => s.Isp, (s, v) => s with { Isp = v })
+            .ReplaceOnChange().Computed(),
+        P.String("name", "The EIP's name. Changed in place.")
+            .Input(a => a.Name, (a, v) => a with { Name = v })
+            .Output(s => s.Name, (s, v) => s with { Name = v }),
+        P.String("description", "The EIP's description. Changed in place.")
+            .Input(a => a.Description, (a, v) => a with { Description = v })
+            .Output(s => s.Description, (s, v) => s with { Description = v }),
+        P.String("resourceGroupId", "The resource group. Changing it replaces the EIP.")
+            .Input(a => a.ResourceGroupId, (a, v) => a with { ResourceGroupId = v })
+            .Output(s => s.ResourceGroupId, (s, v) => s with { ResourceGroupId = v })
+            .ReplaceOnChange().Computed(),
+        P.StringMap("tags", "Tags to apply to the EIP (TagResources / UntagResources).")
+            .Input(a => a.Tags, (a, v) => a with { Tags = v })
+            .Output(s => s.Tags, (s, v) => s with { Tags = v }, required: true),
+        P.String("instanceId", "What to associate the EIP with: an ECS instance, ENI (eni-), NAT gateway (ngw-), SLB instance (lb-) or HaVip. " +
+                "Changing it re-associates in place (unassociate, wait until Available, associate, wait until InUse).")
+            .Input(a => a.InstanceId, (a, v) => a with { InstanceId = v })
+            .Output(s => s.InstanceId, (s, v) => s with { InstanceId = v }, "What the EIP is associated with, as the VPC API reports it."),
+        P.String("instanceType", "The kind of instanceId: EcsInstance (default), NetworkInterface, Nat, SlbInstance or HaVip. Inferred as Nat for ngw- and SlbInstance for lb- ids.")
+            .Input(a => a.InstanceType, (a, v) => a with { InstanceType = v })
+            .Output(s => s.InstanceType, (s, v) => s with { InstanceType = v })
+            .Allowed(InstanceTypes).Computed(),
+        P.String("privateIpAddress", "The private IP of the ENI or instance to associate with; defaults to the primary one.")
+            .Input(a => a.PrivateIpAddress, (a, v) => a with { PrivateIpAddress = v })
+            .Output(s => s.PrivateIpAddress, (s, v) => s with { PrivateIpAddress = v })
+            .Computed(),
+        P.StringList("releaseGuardDnsNames", "DNS host names that must no longer point at the address when it is released. Before Delete changes anything it resolves each name " +
+                "(A records, following CNAMEs, with `publicip:dnsResolver`); a name that still resolves to the address refuses the delete, naming the names and " +
+                "what they resolve to, and the resource stays in the stack. A name the resolver cannot answer for (timeout, SERVFAIL, REFUSED) refuses too; " +
+                "NXDOMAIN or no A record lets the release go on. Unset: `publicip:releaseGuardDnsNames`; an empty list switches the guard off for this resource. " +
+                "Changing it updates in place without calling the cloud.")
+            .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }));
+
+    public override Declaration<EipAddressArgs, EipAddressState> Declaration => Schema;
+
+    protected override void Validate(EipAddressArgs args, InputReader r)
     {
-        "isp", "internetChargeType", "resourceGroupId", "regionId",
-    };
-
-    protected override EipAddressArgs ReadArgs(InputReader r)
-    {
-        var args = new EipAddressArgs(
-            RegionId: RegionIds.AlibabaInput(r),
-            Bandwidth: r.Integer("bandwidth", 1, 10000),
-            InternetChargeType: r.String("internetChargeType", allowed: ChargeTypes) ?? "PayByBandwidth",
-            Isp: r.String("isp"),
-            Name: r.String("name"),
-            Description: r.String("description"),
-            ResourceGroupId: r.String("resourceGroupId"),
-            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty,
-            InstanceId: r.String("instanceId"),
-            InstanceType: r.String("instanceType", allowed: InstanceTypes),
-            PrivateIpAddress: r.String("privateIpAddress"))
-        {
-            ReleaseGuardDnsNames = r.StringList("releaseGuardDnsNames"),
-        };
         ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
         if (args.InstanceId is null && !r.IsUnknown("instanceId"))
         {
@@ -93,12 +137,11 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                 r.Fail(dependent, $"'{dependent}' needs 'instanceId' to say what the EIP is associated with");
             }
         }
-        return args;
     }
 
     protected override PropertyMap WithDefaults(PropertyMap news, EipAddressArgs args)
     {
-        var withDefaults = news.ContainsKey("internetChargeType") ? news : news.Set("internetChargeType", PropertyValue.Of(args.InternetChargeType));
+        var withDefaults = base.WithDefaults(news, args);
         if (args.InstanceId is not null && !news.ContainsKey("instanceType"))
         {
             withDefaults = withDefaults.Set("instanceType", PropertyValue.Of(EipFinder.InferInstanceType(args.InstanceId)));
@@ -119,63 +162,13 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         return Task.CompletedTask;
     }
 
-    protected override EipAddressArgs ArgsFromInputs(PropertyMap inputs) => ReadArgs(new InputReader(inputs));
-
-    protected override PropertyMap WriteArgs(EipAddressArgs a) => PropertyMap.Empty
-        .SetIfNotNull("regionId", PropertyValue.Of(a.RegionId))
-        .SetIfNotNull("bandwidth", a.Bandwidth is { } b ? PropertyValue.Of(b) : null)
-        .Set("internetChargeType", PropertyValue.Of(a.InternetChargeType))
-        .SetIfNotNull("isp", PropertyValue.Of(a.Isp))
-        .SetIfNotNull("name", PropertyValue.Of(a.Name))
-        .SetIfNotNull("description", PropertyValue.Of(a.Description))
-        .SetIfNotNull("resourceGroupId", PropertyValue.Of(a.ResourceGroupId))
-        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags))
-        .SetIfNotNull("instanceId", PropertyValue.Of(a.InstanceId))
-        .SetIfNotNull("instanceType", PropertyValue.Of(a.InstanceType))
-        .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress))
-        .SetIfNotNull("releaseGuardDnsNames", a.ReleaseGuardDnsNames is { } names ? PropertyValue.Of(names) : null);
-
-    protected override EipAddressState ReadState(PropertyMap o)
+    private static EipAddressState StateOf(AliEip e, string regionId) => new()
     {
-        var r = new InputReader(o);
-        return new EipAddressState(
-            AllocationId: r.String("allocationId") ?? "",
-            IpAddress: r.String("ipAddress") ?? "",
-            Status: r.String("status") ?? "",
-            ChargeType: r.String("chargeType"),
-            RegionId: r.String("regionId") ?? "",
-            Bandwidth: r.Integer("bandwidth"),
-            InternetChargeType: r.String("internetChargeType"),
-            Isp: r.String("isp"),
-            Name: r.String("name"),
-            Description: r.String("description"),
-            ResourceGroupId: r.String("resourceGroupId"),
-            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty,
-            InstanceId: r.String("instanceId"),
-            InstanceType: r.String("instanceType"),
-            PrivateIpAddress: r.String("privateIpAddress"));
-    }
-
-    protected override PropertyMap WriteState(EipAddressState s) => PropertyMap.Empty
-        .Set("allocationId", PropertyValue.Of(s.AllocationId))
-        .Set("ipAddress", PropertyValue.Of(s.IpAddress))
-        .Set("status", PropertyValue.Of(s.Status))
-        .Set("chargeType", PropertyValue.Of(s.ChargeType))
-        .Set("regionId", PropertyValue.Of(s.RegionId))
-        .Set("bandwidth", s.Bandwidth is { } b ? PropertyValue.Of(b) : PropertyValue.Null)
-        .Set("internetChargeType", PropertyValue.Of(s.InternetChargeType))
-        .Set("isp", PropertyValue.Of(s.Isp))
-        .Set("name", PropertyValue.Of(s.Name))
-        .Set("description", PropertyValue.Of(s.Description))
-        .Set("resourceGroupId", PropertyValue.Of(s.ResourceGroupId))
-        .Set("tags", PropertyValue.Of(s.Tags))
-        .Set("instanceId", PropertyValue.Of(s.InstanceId))
-        .Set("instanceType", PropertyValue.Of(s.InstanceType))
-        .Set("privateIpAddress", PropertyValue.Of(s.PrivateIpAddress));
-
-    private static EipAddressState StateOf(AliEip e, string regionId) => new(
-        e.AllocationId, e.IpAddress, e.Status, e.ChargeType, regionId, e.Bandwidth, e.InternetChargeType, e.ISP, e.Name, e.Description,
-        e.ResourceGroupId, e.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal), e.InstanceId, e.InstanceId is null ? null : e.InstanceType, e.PrivateIpAddress);
+        AllocationId = e.AllocationId, IpAddress = e.IpAddress, Status = e.Status, ChargeType = e.ChargeType, RegionId = regionId,
+        Bandwidth = e.Bandwidth, InternetChargeType = e.InternetChargeType, Isp = e.ISP, Name = e.Name, Description = e.Description,
+        ResourceGroupId = e.ResourceGroupId, Tags = e.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal),
+        InstanceId = e.InstanceId, InstanceType = e.InstanceId is null ? null : e.InstanceType, PrivateIpAddress = e.PrivateIpAddress,
+    };
 
     // ---- preview ----------------------------------------------------------------------------------------------------
 
@@ -220,8 +213,12 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                 ResourceGroupId = args.ResourceGroupId,
                 Tags = args.Tags,
             }, c), alibaba, call.Log, ct));
-        var state = new EipAddressState(allocated.AllocationId, allocated.EipAddress ?? "", "Available", "PostPaid", alibaba.RegionId, args.Bandwidth,
-            args.InternetChargeType, args.Isp, args.Name, args.Description, args.ResourceGroupId, args.Tags, null, null, null);
+        var state = new EipAddressState
+        {
+            AllocationId = allocated.AllocationId, IpAddress = allocated.EipAddress ?? "", Status = "Available", ChargeType = "PostPaid",
+            RegionId = alibaba.RegionId, Bandwidth = args.Bandwidth, InternetChargeType = args.InternetChargeType, Isp = args.Isp, Name = args.Name,
+            Description = args.Description, ResourceGroupId = args.ResourceGroupId, Tags = args.Tags,
+        };
         try
         {
             var live = await EipFinder.WaitAsync(alibaba, state.AllocationId, e => e is not null && e.Status is EipFinder.Available or EipFinder.InUse,
@@ -266,7 +263,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
 
     // ---- read -------------------------------------------------------------------------------------------------------
 
-    protected override async Task<Observed<EipAddressArgs, EipAddressState>?> ReadAsync(ResourceCall call, string id, EipAddressState? old, EipAddressArgs? oldArgs)
+    protected override async Task<Observed<EipAddressState>?> ReadAsync(ResourceCall call, string id, EipAddressState? old, EipAddressArgs? oldArgs)
     {
         var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
         var live = await _diagnostics.GuardAsync($"reading EIP {id}", () => EipFinder.FindAsync(alibaba, id, call.CancellationToken));
@@ -274,25 +271,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         {
             return null;
         }
-        var state = StateOf(live, alibaba.RegionId);
-        // On import (no old inputs) every value is the program's; otherwise only what the program set, so defaults never show as drift.
-        var import = oldArgs is null;
-        var inputs = new EipAddressArgs(
-            RegionId: alibaba.RegionId,
-            Bandwidth: import || oldArgs!.Bandwidth is not null ? state.Bandwidth : null,
-            InternetChargeType: state.InternetChargeType ?? oldArgs?.InternetChargeType ?? "PayByBandwidth",
-            Isp: import || oldArgs!.Isp is not null ? state.Isp : null,
-            Name: import || oldArgs!.Name is not null ? state.Name : null,
-            Description: import || oldArgs!.Description is not null ? state.Description : null,
-            ResourceGroupId: import || oldArgs!.ResourceGroupId is not null ? state.ResourceGroupId : null,
-            Tags: state.Tags,
-            InstanceId: state.InstanceId,
-            InstanceType: state.InstanceType,
-            PrivateIpAddress: oldArgs?.PrivateIpAddress is null ? null : state.PrivateIpAddress)
-        {
-            ReleaseGuardDnsNames = oldArgs?.ReleaseGuardDnsNames,
-        };
-        return new Observed<EipAddressArgs, EipAddressState>(id, state, inputs);
+        return new Observed<EipAddressState>(id, StateOf(live, alibaba.RegionId));
     }
 
     // ---- update -----------------------------------------------------------------------------------------------------
@@ -302,14 +281,18 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         var alibaba = clients.Alibaba(old.RegionId);
         var ct = call.CancellationToken;
         var describe = $"EIP {old.IpAddress} ({id})";
-        if (newArgs.Bandwidth != oldArgs.Bandwidth || newArgs.Name != oldArgs.Name || newArgs.Description != oldArgs.Description)
+        // Compared with what the VPC API reports, so an update that names the current values sends nothing.
+        var bandwidth = newArgs.Bandwidth is { } b && b != old.Bandwidth ? newArgs.Bandwidth : null;
+        var name = (newArgs.Name ?? "") != (old.Name ?? "") ? newArgs.Name ?? "" : null;
+        var description = (newArgs.Description ?? "") != (old.Description ?? "") ? newArgs.Description ?? "" : null;
+        if (bandwidth is not null || name is not null || description is not null)
         {
             await _diagnostics.GuardAsync($"modifying {describe}", () => AlibabaRetry.RunAsync("ModifyEipAddressAttribute", AlibabaRetry.Modify,
                 c => alibaba.Vpc.ModifyEipAddressAttributeAsync(new ModifyEipAddressAttributeRequest(id, alibaba.RegionId)
                 {
-                    Bandwidth = newArgs.Bandwidth != oldArgs.Bandwidth ? newArgs.Bandwidth : null,
-                    Name = newArgs.Name != oldArgs.Name ? newArgs.Name ?? "" : null,
-                    Description = newArgs.Description != oldArgs.Description ? newArgs.Description ?? "" : null,
+                    Bandwidth = bandwidth,
+                    Name = name,
+                    Description = description,
                 }, c), alibaba, call.Log, ct));
         }
         if (!newArgs.Tags.SequenceEqual(old.Tags))
@@ -327,7 +310,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                     c => alibaba.Vpc.TagResourcesAsync(new TagEipRequest(alibaba.RegionId, id, changed), c), alibaba, call.Log, ct));
             }
         }
-        if (AssociationChanged(oldArgs, newArgs))
+        if (AssociationChanged(old, newArgs))
         {
             // Re-associate in place: unassociate the old holder and wait until Available, then associate and wait until InUse.
             var steps = new EipReleaseSteps(alibaba, id, call.Log, _diagnostics);
@@ -352,12 +335,16 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     protected override Task DeleteAsync(ResourceCall call, string id, EipAddressState state, EipAddressArgs? oldArgs)
     {
         var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
-        return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call.Log, _diagnostics), call, clients.Config.RehearseDeletes,
+        var recoverOptions = clients.Config.Alicloud.VpcEndpoint is { } endpoint ? [$"--config alicloudVpcEndpoint={endpoint}"] : Array.Empty<string>();
+        return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call.Log, _diagnostics, recoverOptions), call, clients.Config.RehearseDeletes,
             ReleaseGuard.For(state.IpAddress, oldArgs?.ReleaseGuardDnsNames, clients));
     }
 
-    private static bool AssociationChanged(EipAddressArgs oldArgs, EipAddressArgs newArgs) =>
-        newArgs.InstanceId != oldArgs.InstanceId || newArgs.InstanceType != oldArgs.InstanceType || newArgs.PrivateIpAddress != oldArgs.PrivateIpAddress;
+    /// <summary>Whether the program asks for another association than the one the VPC API reports (unset details mean "as it is").</summary>
+    private static bool AssociationChanged(EipAddressState state, EipAddressArgs args) =>
+        args.InstanceId != state.InstanceId
+        || (args.InstanceId is not null && args.InstanceType is { } type && type != state.InstanceType)
+        || (args.PrivateIpAddress is { } ip && ip != state.PrivateIpAddress);
 
     /// <summary>A re-association moves the EIP through Unassociating/Associating: its final status is known only after the update.</summary>
     protected override Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, EipAddressState oldState, EipAddressArgs oldArgs, EipAddressArgs newArgs, PropertyMap news, PropertyMap outputs)
@@ -365,7 +352,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         var reader = new InputReader(news);
         ReadArgs(reader);
         var targetUnknown = reader.Unknowns.Overlaps(["instanceId", "instanceType", "privateIpAddress"]);
-        return Task.FromResult(targetUnknown || AssociationChanged(oldArgs, newArgs)
+        return Task.FromResult(targetUnknown || AssociationChanged(oldState, newArgs)
             ? outputs.Set("status", PropertyValue.Unknown())
             : outputs);
     }

@@ -12,9 +12,18 @@ namespace PublicIp.Provider.Resources.Alicloud;
 /// NAT public IP converted to an EIP. The VPC API has no DryRun for these calls, so a rehearsal checks
 /// what it can read (status, charge type, deletion protection) and says the calls were not rehearsed.
 /// </summary>
-public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId, IResourceLog log, AlibabaDiagnostics diagnostics) : IReleaseSteps
+/// <param name="recoverOptions">Extra options of the recover command in the release warning (e.g. an endpoint override).</param>
+public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId, IResourceLog log, AlibabaDiagnostics diagnostics,
+    IReadOnlyList<string>? recoverOptions = null) : IReleaseSteps
 {
     private AliEip? _live;
+    private bool _alreadyGone;
+
+    /// <summary>AllocateEipAddressPro with IpAddress gets a released pay-as-you-go EIP back while no other account has it.</summary>
+    public RecoveryHint? Recovery(AddressSnapshot address) =>
+        _live is { } live && !_alreadyGone
+            ? new RecoveryHint(live.IpAddress, allocationId, RecoveryHint.CommandFor(live.IpAddress, "alicloud", clients.RegionId, recoverOptions ?? []))
+            : null;
 
     // The VPC API has no DryRun for Unassociate/ReleaseEipAddress: a rehearsal is a read-only preflight.
     public bool RehearsesWithCloudDryRun => false;
@@ -95,6 +104,7 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
             }
             catch (AlibabaApiException e) when (e.Code == "InvalidAllocationId.NotFound")
             {
+                _alreadyGone = true;
                 await log.WarningAsync($"{address.Describe} was already released (ReleaseEipAddress answered InvalidAllocationId.NotFound)");
             }
         }, clients, log, ct));

@@ -10,13 +10,26 @@ using PublicIp.Provider.Release;
 
 namespace PublicIp.Provider.Resources.Alicloud;
 
-public sealed record InstancePublicIpArgs(string InstanceId, string? RegionId, string? IpAddress, string VpcRelease)
+/// <summary>What the program asks for; every property is declared once in <see cref="InstancePublicIp.Schema"/>.</summary>
+public sealed record InstancePublicIpArgs
 {
+    public string InstanceId { get; init; } = "";
+    public string? RegionId { get; init; }
+    public string? IpAddress { get; init; }
+    public string VpcRelease { get; init; } = InstancePublicIp.Fail;
     /// <summary>Names that must no longer resolve to the address before Delete releases it; null: the provider's default.</summary>
     public IReadOnlyList<string>? ReleaseGuardDnsNames { get; init; }
 }
 
-public sealed record InstancePublicIpState(string InstanceId, string RegionId, string IpAddress, string VpcRelease, string? InstanceNetworkType);
+/// <summary>What ECS reports about the instance's public IP.</summary>
+public sealed record InstancePublicIpState
+{
+    public string InstanceId { get; init; } = "";
+    public string RegionId { get; init; } = "";
+    public string IpAddress { get; init; } = "";
+    public string VpcRelease { get; init; } = InstancePublicIp.Fail;
+    public string? InstanceNetworkType { get; init; }
+}
 
 /// <summary>
 /// publicip:alicloud:InstancePublicIp — the classic public IP of an ECS instance (AllocatePublicIpAddress /
@@ -32,29 +45,52 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
     // Once per provider process (this object lives as long as the provider), not per resource: one warning is enough.
     private int _deprecationWarned;
 
-    public override string Token => "publicip:alicloud:InstancePublicIp";
+    private static readonly Declare<InstancePublicIpArgs, InstancePublicIpState> P = new();
 
-    public override IReadOnlyList<string> OutputProperties { get; } = ["instanceId", "regionId", "ipAddress", "vpcRelease", "instanceNetworkType"];
+    public static readonly Declaration<InstancePublicIpArgs, InstancePublicIpState> Schema = new(
+        "publicip:alicloud:InstancePublicIp",
+        "The classic public IP of an Alibaba Cloud ECS instance (AllocatePublicIpAddress / ReleasePublicIpAddress; both deprecated by ECS with no " +
+        "replacement). The id is the instance id. Delete runs ReleasePublicIpAddress; on a VPC instance a refused release either fails with a remedy " +
+        "or, with vpcRelease=convertToEip, converts the address to an EIP and releases that.",
+        P.String("instanceId", "The ECS instance whose classic public IP this is (AllocatePublicIpAddress). Changing it replaces the resource.")
+            .Input(a => a.InstanceId, (a, v) => a with { InstanceId = v ?? "" })
+            .Output(s => s.InstanceId, (s, v) => s with { InstanceId = v ?? "" }, required: true)
+            .Required().ReplaceOnChange(),
+        P.String("regionId", "The region, e.g. cn-hangzhou. Defaults to the provider's alicloudRegion. Changing it replaces the resource.")
+            .Input(a => a.RegionId, (a, v) => a with { RegionId = v })
+            .Output(s => s.RegionId, (s, v) => s with { RegionId = v ?? "" }, required: true)
+            .Check(region => RegionIds.IsAlibaba(region) ? null : RegionIds.AlibabaProblem("regionId", region!))
+            .ReplaceOnChange().Computed(),
+        P.String("ipAddress", "A specific address to allocate (allow-listed accounts only). Changing it replaces the resource.")
+            .Input(a => a.IpAddress, (a, v) => a with { IpAddress = v })
+            .Output(s => s.IpAddress, (s, v) => s with { IpAddress = v ?? "" }, "The public IP address ECS allocated.", required: true)
+            .ReplaceOnChange().Computed(),
+        P.String("vpcRelease", "What destroy does when ECS refuses ReleasePublicIpAddress on a VPC instance (OperationDenied, Forbidden.ExceedDuration): " +
+                "`fail` (default) stops with an error and keeps the resource; `convertToEip` runs ConvertNatPublicIpToEip and then unassociates and releases that EIP.")
+            .Input(a => a.VpcRelease, (a, v) => a with { VpcRelease = v ?? Fail })
+            .Output(s => s.VpcRelease, (s, v) => s with { VpcRelease = v ?? Fail }, required: true)
+            .Default(Fail).Allowed(Fail, ConvertToEip),
+        P.StringList("releaseGuardDnsNames", "DNS host names that must no longer point at the address when it is released. Before Delete changes anything it resolves each name " +
+                "(A records, following CNAMEs, with `publicip:dnsResolver`); a name that still resolves to the address refuses the delete, naming the names and " +
+                "what they resolve to, and the resource stays in the stack. A name the resolver cannot answer for (timeout, SERVFAIL, REFUSED) refuses too; " +
+                "NXDOMAIN or no A record lets the release go on. Unset: `publicip:releaseGuardDnsNames`; an empty list switches the guard off for this resource. " +
+                "Changing it updates in place without calling the cloud.")
+            .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }),
+        P.String("instanceNetworkType", "The instance's network type as ECS reports it: `classic` or `vpc`.")
+            .Output(s => s.InstanceNetworkType, (s, v) => s with { InstanceNetworkType = v }));
 
-    protected override IReadOnlySet<string> ReplaceOnChanges { get; } = new HashSet<string>(StringComparer.Ordinal) { "instanceId", "regionId", "ipAddress" };
+    public override Declaration<InstancePublicIpArgs, InstancePublicIpState> Declaration => Schema;
 
-    protected override InstancePublicIpArgs ReadArgs(InputReader r)
-    {
-        var args = new InstancePublicIpArgs(
-            InstanceId: r.String("instanceId", required: true) ?? "",
-            RegionId: RegionIds.AlibabaInput(r),
-            IpAddress: r.String("ipAddress"),
-            VpcRelease: r.String("vpcRelease", allowed: [Fail, ConvertToEip]) ?? Fail)
-        {
-            ReleaseGuardDnsNames = r.StringList("releaseGuardDnsNames"),
-        };
+    protected override void Validate(InstancePublicIpArgs args, InputReader r) =>
         ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
-        return args;
-    }
+
+    /// <summary>ECS gives an instance one public IP: a replacement on the same instance, or of the same IP, must release first.</summary>
+    protected override bool DeleteBeforeReplace(InstancePublicIpState old, InstancePublicIpArgs newArgs) =>
+        newArgs.InstanceId == old.InstanceId || (newArgs.IpAddress is { } pinned && pinned == old.IpAddress);
 
     protected override PropertyMap WithDefaults(PropertyMap news, InstancePublicIpArgs args)
     {
-        var withDefaults = news.ContainsKey("vpcRelease") ? news : news.Set("vpcRelease", PropertyValue.Of(args.VpcRelease));
+        var withDefaults = base.WithDefaults(news, args);
         return news.ContainsKey("regionId") || clients.AlicloudRegion is not { } region ? withDefaults : withDefaults.Set("regionId", PropertyValue.Of(region));
     }
 
@@ -75,29 +111,6 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 "publicip:alicloud:InstancePublicIp keeps working while ECS accepts the calls. For new stacks prefer publicip:alicloud:EipAddress");
         }
     }
-
-    protected override InstancePublicIpArgs ArgsFromInputs(PropertyMap inputs) => ReadArgs(new InputReader(inputs));
-
-    protected override PropertyMap WriteArgs(InstancePublicIpArgs a) => PropertyMap.Empty
-        .Set("instanceId", PropertyValue.Of(a.InstanceId))
-        .SetIfNotNull("regionId", PropertyValue.Of(a.RegionId))
-        .SetIfNotNull("ipAddress", PropertyValue.Of(a.IpAddress))
-        .Set("vpcRelease", PropertyValue.Of(a.VpcRelease))
-        .SetIfNotNull("releaseGuardDnsNames", a.ReleaseGuardDnsNames is { } names ? PropertyValue.Of(names) : null);
-
-    protected override InstancePublicIpState ReadState(PropertyMap o)
-    {
-        var r = new InputReader(o);
-        return new InstancePublicIpState(r.String("instanceId") ?? "", r.String("regionId") ?? "", r.String("ipAddress") ?? "",
-            r.String("vpcRelease") ?? Fail, r.String("instanceNetworkType"));
-    }
-
-    protected override PropertyMap WriteState(InstancePublicIpState s) => PropertyMap.Empty
-        .Set("instanceId", PropertyValue.Of(s.InstanceId))
-        .Set("regionId", PropertyValue.Of(s.RegionId))
-        .Set("ipAddress", PropertyValue.Of(s.IpAddress))
-        .Set("vpcRelease", PropertyValue.Of(s.VpcRelease))
-        .Set("instanceNetworkType", PropertyValue.Of(s.InstanceNetworkType));
 
     private Task<EcsInstance?> FindInstanceAsync(AlibabaClients alibaba, string instanceId, CancellationToken ct) =>
         _diagnostics.GuardAsync($"reading instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, ct));
@@ -173,12 +186,15 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             await call.Log.InfoAsync($"instance {args.InstanceId} already had public IP {ip}; ECS returned it and the stack now manages it");
         }
         await call.Log.InfoAsync($"public IP {ip} takes effect after instance {args.InstanceId} is started or rebooted");
-        return (args.InstanceId, new InstancePublicIpState(args.InstanceId, alibaba.RegionId, ip, args.VpcRelease, instance.InstanceNetworkType));
+        return (args.InstanceId, new InstancePublicIpState
+        {
+            InstanceId = args.InstanceId, RegionId = alibaba.RegionId, IpAddress = ip, VpcRelease = args.VpcRelease, InstanceNetworkType = instance.InstanceNetworkType,
+        });
     }
 
     // ---- read -------------------------------------------------------------------------------------------------------
 
-    protected override async Task<Observed<InstancePublicIpArgs, InstancePublicIpState>?> ReadAsync(ResourceCall call, string id, InstancePublicIpState? old,
+    protected override async Task<Observed<InstancePublicIpState>?> ReadAsync(ResourceCall call, string id, InstancePublicIpState? old,
         InstancePublicIpArgs? oldArgs)
     {
         var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
@@ -192,9 +208,11 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             return null;
         }
         var vpcRelease = old?.VpcRelease ?? oldArgs?.VpcRelease ?? Fail;
-        var state = new InstancePublicIpState(id, alibaba.RegionId, ip, vpcRelease, instance.InstanceNetworkType);
-        return new Observed<InstancePublicIpArgs, InstancePublicIpState>(id, state,
-            new InstancePublicIpArgs(id, alibaba.RegionId, oldArgs?.IpAddress is null ? null : ip, vpcRelease) { ReleaseGuardDnsNames = oldArgs?.ReleaseGuardDnsNames });
+        var state = new InstancePublicIpState
+        {
+            InstanceId = id, RegionId = alibaba.RegionId, IpAddress = ip, VpcRelease = vpcRelease, InstanceNetworkType = instance.InstanceNetworkType,
+        };
+        return new Observed<InstancePublicIpState>(id, state);
     }
 
     protected override Task<InstancePublicIpState> UpdateAsync(ResourceCall call, string id, InstancePublicIpState old, InstancePublicIpArgs oldArgs,

@@ -11,40 +11,42 @@ using PublicIp.Provider.Release;
 
 namespace PublicIp.Provider.Resources.Aws;
 
-public sealed record ElasticIpArgs(
-    string Domain,
-    string? NetworkBorderGroup,
-    string? PublicIpv4Pool,
-    string? Address,
-    string? CustomerOwnedIpv4Pool,
-    string? InstanceId,
-    string? NetworkInterfaceId,
-    string? PrivateIpAddress,
-    bool AllowReassociation,
-    ImmutableSortedDictionary<string, string> Tags)
+/// <summary>What the program asks for; every property is declared once in <see cref="ElasticIp.Declaration"/>.</summary>
+public sealed record ElasticIpArgs
 {
+    public string Domain { get; init; } = ElasticIp.Vpc;
+    public string? NetworkBorderGroup { get; init; }
+    public string? PublicIpv4Pool { get; init; }
+    public string? Address { get; init; }
+    public string? CustomerOwnedIpv4Pool { get; init; }
+    public string? InstanceId { get; init; }
+    public string? NetworkInterfaceId { get; init; }
+    public string? PrivateIpAddress { get; init; }
+    public bool AllowReassociation { get; init; } = true;
+    public ImmutableSortedDictionary<string, string> Tags { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     /// <summary>The PTR record to set (ModifyAddressAttribute DomainName); null leaves EC2's default.</summary>
     public string? ReverseDnsName { get; init; }
-
     /// <summary>Names that must no longer resolve to the address before Delete releases it; null: the provider's default.</summary>
     public IReadOnlyList<string>? ReleaseGuardDnsNames { get; init; }
 }
 
-public sealed record ElasticIpState(
-    string AllocationId,
-    string PublicIp,
-    string Domain,
-    string? AssociationId,
-    string? InstanceId,
-    string? NetworkInterfaceId,
-    string? PrivateIpAddress,
-    string? NetworkBorderGroup,
-    string? PublicIpv4Pool,
-    string? CustomerOwnedIpv4Pool,
-    string? Address,
-    bool AllowReassociation,
-    ImmutableSortedDictionary<string, string> Tags)
+/// <summary>What EC2 reports about the address.</summary>
+public sealed record ElasticIpState
 {
+    public string AllocationId { get; init; } = "";
+    public string PublicIp { get; init; } = "";
+    public string Domain { get; init; } = ElasticIp.Vpc;
+    public string? AssociationId { get; init; }
+    public string? InstanceId { get; init; }
+    public string? NetworkInterfaceId { get; init; }
+    public string? PrivateIpAddress { get; init; }
+    public string? NetworkBorderGroup { get; init; }
+    public string? PublicIpv4Pool { get; init; }
+    public string? CustomerOwnedIpv4Pool { get; init; }
+    public string? Address { get; init; }
+    public bool AllowReassociation { get; init; } = true;
+    public ImmutableSortedDictionary<string, string> Tags { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
     /// <summary>The PTR record this resource set; Delete resets only this one and refuses any other.</summary>
     public string? ReverseDnsName { get; init; }
 
@@ -65,38 +67,94 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     private static Ec2Diagnostics Diagnostics => Ec2Diagnostics.Instance;
 
-    public override string Token => "publicip:aws:ElasticIp";
+    private static readonly Declare<ElasticIpArgs, ElasticIpState> P = new();
 
-    public override IReadOnlyList<string> OutputProperties { get; } =
-    [
-        "allocationId", "publicIp", "associationId", "domain", "instanceId", "networkInterfaceId",
-        "privateIpAddress", "networkBorderGroup", "publicIpv4Pool", "customerOwnedIpv4Pool", "address", "allowReassociation", "tags",
-        "reverseDnsName", "ptrRecord",
-    ];
+    public static readonly Declaration<ElasticIpArgs, ElasticIpState> Schema = new(
+        "publicip:aws:ElasticIp",
+        "An AWS Elastic IP address, optionally associated with an instance or a network interface. `pulumi preview` asks EC2 with DryRun whether " +
+        "AllocateAddress/AssociateAddress/DisassociateAddress would be permitted, so a missing IAM permission fails the preview, not the update. " +
+        "`pulumi destroy` reads the address first, disassociates it if something holds it, then releases it (by AllocationId and its network border " +
+        "group, or by PublicIp for `standard`), retrying EC2's eventual-consistency answers within the operation's timeout. An address already " +
+        "released is a successful delete with a warning; every other failure is a diagnostic with a remedy, and the address stays in the stack. " +
+        "Import by AllocationId (`eipalloc-…`), or by public IP for a `standard` address.",
+        P.String("allocationId", "The allocation id (`eipalloc-…`), the resource's id for `vpc` addresses; empty for `standard` addresses, whose id is the public IP.")
+            .Output(s => s.AllocationId, (s, v) => s with { AllocationId = v ?? "" }, required: true),
+        P.String("publicIp", "The public IPv4 address.")
+            .Output(s => s.PublicIp, (s, v) => s with { PublicIp = v ?? "" }, required: true),
+        P.String("associationId", "The association id (`eipassoc-…`) while a `vpc` address is associated; absent when it is not.")
+            .Output(s => s.AssociationId, (s, v) => s with { AssociationId = v }),
+        P.String("domain", "`vpc` (default) or `standard` (EC2-Classic). AWS retired EC2-Classic in August 2023: `standard` only works for adopting " +
+                "(importing) and releasing an address that already exists, and Check warns when it is set. Changing it replaces the address.")
+            .Input(a => a.Domain, (a, v) => a with { Domain = v ?? Vpc })
+            .Output(s => s.Domain, (s, v) => s with { Domain = v ?? Vpc }, "`vpc` or `standard`, as EC2 reports it.", required: true)
+            .Default(Vpc).Allowed(Vpc, Standard).ReplaceOnChange(),
+        P.String("networkBorderGroup", "The network border group to allocate from (a Local Zone or Wavelength Zone); EC2 uses the region when unset. " +
+                "The release names the group EC2 reports for the address. Changing it replaces the address.")
+            .Input(a => a.NetworkBorderGroup, (a, v) => a with { NetworkBorderGroup = v })
+            .Output(s => s.NetworkBorderGroup, (s, v) => s with { NetworkBorderGroup = v }, "The network border group EC2 reports for the address.")
+            .ReplaceOnChange().Computed(),
+        P.String("publicIpv4Pool", "The public IPv4 pool to allocate from, e.g. a BYOIP pool (`ipv4pool-ec2-…`); `amazon` when unset. Changing it replaces the address.")
+            .Input(a => a.PublicIpv4Pool, (a, v) => a with { PublicIpv4Pool = v })
+            .Output(s => s.PublicIpv4Pool, (s, v) => s with { PublicIpv4Pool = v }, "The public IPv4 pool EC2 reports for the address.")
+            .ReplaceOnChange().Computed(),
+        P.String("address", "A specific address to allocate from a BYOIP pool, or to recover after a release. Changing it replaces the address, " +
+                "releasing the old one first so the same IP can be allocated again.")
+            .Input(a => a.Address, (a, v) => a with { Address = v })
+            .Output(s => s.Address, (s, v) => s with { Address = v }, "The address the program asked for, if any (`publicIp` is the one EC2 allocated).")
+            // Import names the address by its public IP: a program that pins that IP matches it.
+            .ReadBack((s, _) => s.PublicIp)
+            .ReplaceOnChange().Computed(),
+        P.String("customerOwnedIpv4Pool", "A customer-owned IPv4 pool (Outposts) to allocate from. Changing it replaces the address.")
+            .Input(a => a.CustomerOwnedIpv4Pool, (a, v) => a with { CustomerOwnedIpv4Pool = v })
+            .Output(s => s.CustomerOwnedIpv4Pool, (s, v) => s with { CustomerOwnedIpv4Pool = v })
+            .ReplaceOnChange().Computed(),
+        P.String("instanceId", "The instance to associate the address with (conflicts with networkInterfaceId); changing it re-associates in place.")
+            .Input(a => a.InstanceId, (a, v) => a with { InstanceId = v })
+            .Output(s => s.InstanceId, (s, v) => s with { InstanceId = v },
+                "The instance EC2 reports the address associated with, also when the program named a network interface of that instance.")
+            // An address associated with an instance reports the instance's ENI too; the program named only one of them.
+            .ReadBack((s, old) => old?.NetworkInterfaceId is null ? s.InstanceId : null),
+        P.String("networkInterfaceId", "The network interface to associate the address with (conflicts with instanceId); changing it re-associates in place.")
+            .Input(a => a.NetworkInterfaceId, (a, v) => a with { NetworkInterfaceId = v })
+            .Output(s => s.NetworkInterfaceId, (s, v) => s with { NetworkInterfaceId = v },
+                "The network interface EC2 reports, also the instance's primary interface when associated by instanceId.")
+            .ReadBack((s, old) => old?.NetworkInterfaceId is null && s.InstanceId is not null ? null : s.NetworkInterfaceId),
+        P.String("privateIpAddress", "The private IPv4 address on the instance or interface the public address maps to; the primary one when unset. " +
+                "It must belong to the interface (EC2 answers InvalidParameterValue otherwise). Changing it re-associates in place; naming the one " +
+                "EC2 already maps changes nothing.")
+            .Input(a => a.PrivateIpAddress, (a, v) => a with { PrivateIpAddress = v })
+            .Output(s => s.PrivateIpAddress, (s, v) => s with { PrivateIpAddress = v }, "The private IPv4 address EC2 maps the public address to.")
+            .Computed(),
+        P.Boolean("allowReassociation", "Whether an association may take the address from a resource it is already associated with. Default true; always sent explicitly to EC2.")
+            .Input(a => a.AllowReassociation, (a, v) => a with { AllowReassociation = v })
+            .Output(s => s.AllowReassociation, (s, v) => s with { AllowReassociation = v }, required: true)
+            .Default(true),
+        P.StringMap("tags", "Tags on the address (vpc domain). Changing them updates in place (DeleteTags/CreateTags).")
+            .Input(a => a.Tags, (a, v) => a with { Tags = v })
+            .Output(s => s.Tags, (s, v) => s with { Tags = v }, "The tags EC2 reports on the address.", required: true),
+        P.String("reverseDnsName", "Reverse DNS (PTR) record to set on the address, e.g. `mail.example.com` (vpc domain only). EC2 sets it only when the name's " +
+                "forward (A) record already points at the address, so for a new address add it in an update once that record exists. Set with " +
+                "ModifyAddressAttribute and waited for (PtrRecordUpdate pending, then applied or failed with EC2's reason) within the operation's timeout; " +
+                "removing it resets the record (ResetAddressAttribute). Delete removes a record this resource set before releasing, and refuses, before any " +
+                "change, to release an address whose PTR record was set outside the stack.")
+            .Input(a => a.ReverseDnsName, (a, v) => a with { ReverseDnsName = v })
+            .Output(s => s.ReverseDnsName, (s, v) => s with { ReverseDnsName = v })
+            // Refresh keeps what this resource set (Delete resets only that); an import adopts the record it finds.
+            .ReadBack((s, old) => old is null ? s.PtrRecord : old.ReverseDnsName),
+        P.StringList("releaseGuardDnsNames", "DNS host names that must no longer point at the address when it is released. Before Delete changes anything it resolves each name " +
+                "(A records, following CNAMEs, with `publicip:dnsResolver`); a name that still resolves to the address refuses the delete, naming the names and " +
+                "what they resolve to, and the resource stays in the stack. A name the resolver cannot answer for (timeout, SERVFAIL, REFUSED) refuses too; " +
+                "NXDOMAIN or no A record lets the release go on. Unset: `publicip:releaseGuardDnsNames`; an empty list switches the guard off for this resource. " +
+                "Changing it updates in place without calling the cloud.")
+            .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }),
+        P.String("ptrRecord", "The PTR record EC2 reports for the address now (DescribeAddressesAttribute, Attribute=domain-name), without the trailing dot; absent when none is set.")
+            .Output(s => s.PtrRecord, (s, v) => s with { PtrRecord = v }));
 
-    protected override IReadOnlySet<string> ReplaceOnChanges { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "domain", "networkBorderGroup", "publicIpv4Pool", "address", "customerOwnedIpv4Pool",
-    };
+    public override Declaration<ElasticIpArgs, ElasticIpState> Declaration => Schema;
 
-    protected override ElasticIpArgs ReadArgs(InputReader r)
+    protected override void Validate(ElasticIpArgs args, InputReader r)
     {
         r.AtMostOneOf("instanceId", "networkInterfaceId");
-        var args = new ElasticIpArgs(
-            Domain: r.String("domain", allowed: [Vpc, Standard]) ?? Vpc,
-            NetworkBorderGroup: r.String("networkBorderGroup"),
-            PublicIpv4Pool: r.String("publicIpv4Pool"),
-            Address: r.String("address"),
-            CustomerOwnedIpv4Pool: r.String("customerOwnedIpv4Pool"),
-            InstanceId: r.String("instanceId"),
-            NetworkInterfaceId: r.String("networkInterfaceId"),
-            PrivateIpAddress: r.String("privateIpAddress"),
-            AllowReassociation: r.Bool("allowReassociation") ?? true,
-            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty)
-        {
-            ReverseDnsName = r.String("reverseDnsName"),
-            ReleaseGuardDnsNames = r.StringList("releaseGuardDnsNames"),
-        };
         ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
         if (args.ReverseDnsName is { } ptr && !ReverseDns.IsHostName(ptr))
         {
@@ -111,66 +169,11 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             r.Fail("privateIpAddress", "'privateIpAddress' needs 'instanceId' or 'networkInterfaceId' to say where the address goes");
         }
-        return args;
     }
 
-    protected override PropertyMap WithDefaults(PropertyMap news, ElasticIpArgs args) =>
-        news.ContainsKey("domain") ? news : news.Set("domain", PropertyValue.Of(args.Domain));
-
-    protected override ElasticIpArgs ArgsFromInputs(PropertyMap inputs) => ReadArgs(new InputReader(inputs));
-
-    protected override PropertyMap WriteArgs(ElasticIpArgs a) => PropertyMap.Empty
-        .Set("domain", PropertyValue.Of(a.Domain))
-        .SetIfNotNull("networkBorderGroup", PropertyValue.Of(a.NetworkBorderGroup))
-        .SetIfNotNull("publicIpv4Pool", PropertyValue.Of(a.PublicIpv4Pool))
-        .SetIfNotNull("address", PropertyValue.Of(a.Address))
-        .SetIfNotNull("customerOwnedIpv4Pool", PropertyValue.Of(a.CustomerOwnedIpv4Pool))
-        .SetIfNotNull("instanceId", PropertyValue.Of(a.InstanceId))
-        .SetIfNotNull("networkInterfaceId", PropertyValue.Of(a.NetworkInterfaceId))
-        .SetIfNotNull("privateIpAddress", PropertyValue.Of(a.PrivateIpAddress))
-        .SetIfNotNull("tags", a.Tags.Count == 0 ? null : PropertyValue.Of(a.Tags))
-        .SetIfNotNull("reverseDnsName", PropertyValue.Of(a.ReverseDnsName))
-        .SetIfNotNull("releaseGuardDnsNames", a.ReleaseGuardDnsNames is { } names ? PropertyValue.Of(names) : null);
-
-    protected override ElasticIpState ReadState(PropertyMap o)
-    {
-        var r = new InputReader(o);
-        return new ElasticIpState(
-            AllocationId: r.String("allocationId") ?? "",
-            PublicIp: r.String("publicIp") ?? "",
-            Domain: r.String("domain") ?? Vpc,
-            AssociationId: r.String("associationId"),
-            InstanceId: r.String("instanceId"),
-            NetworkInterfaceId: r.String("networkInterfaceId"),
-            PrivateIpAddress: r.String("privateIpAddress"),
-            NetworkBorderGroup: r.String("networkBorderGroup"),
-            PublicIpv4Pool: r.String("publicIpv4Pool"),
-            CustomerOwnedIpv4Pool: r.String("customerOwnedIpv4Pool"),
-            Address: r.String("address"),
-            AllowReassociation: r.Bool("allowReassociation") ?? true,
-            Tags: r.StringMap("tags") ?? ImmutableSortedDictionary<string, string>.Empty)
-        {
-            ReverseDnsName = r.String("reverseDnsName"),
-            PtrRecord = r.String("ptrRecord"),
-        };
-    }
-
-    protected override PropertyMap WriteState(ElasticIpState s) => PropertyMap.Empty
-        .Set("allocationId", PropertyValue.Of(s.AllocationId))
-        .Set("publicIp", PropertyValue.Of(s.PublicIp))
-        .Set("domain", PropertyValue.Of(s.Domain))
-        .Set("associationId", PropertyValue.Of(s.AssociationId))
-        .Set("instanceId", PropertyValue.Of(s.InstanceId))
-        .Set("networkInterfaceId", PropertyValue.Of(s.NetworkInterfaceId))
-        .Set("privateIpAddress", PropertyValue.Of(s.PrivateIpAddress))
-        .Set("networkBorderGroup", PropertyValue.Of(s.NetworkBorderGroup))
-        .Set("publicIpv4Pool", PropertyValue.Of(s.PublicIpv4Pool))
-        .SetIfNotNull("customerOwnedIpv4Pool", PropertyValue.Of(s.CustomerOwnedIpv4Pool))
-        .SetIfNotNull("address", PropertyValue.Of(s.Address))
-        .Set("allowReassociation", PropertyValue.Of(s.AllowReassociation))
-        .Set("tags", PropertyValue.Of(s.Tags))
-        .SetIfNotNull("reverseDnsName", PropertyValue.Of(s.ReverseDnsName))
-        .Set("ptrRecord", PropertyValue.Of(s.PtrRecord));
+    /// <summary>A pinned address that the old allocation holds cannot be allocated again until that one is released.</summary>
+    protected override bool DeleteBeforeReplace(ElasticIpState old, ElasticIpArgs newArgs) =>
+        newArgs.Address is { } pinned && (pinned == old.PublicIp || pinned == old.Address);
 
     private string Subject(ResourceCall call, string? publicIp, string? id) =>
         (publicIp, id) switch
@@ -262,7 +265,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         var unknowns = UnknownInputs(news);
         var subject = Subject(call, old);
         var targetUnknown = unknowns.Contains("instanceId") || unknowns.Contains("networkInterfaceId") || unknowns.Contains("privateIpAddress");
-        if (targetUnknown || AssociationChanged(oldArgs, newArgs))
+        if (targetUnknown || AssociationChanged(old, newArgs))
         {
             if (old.AssociationId is not null || (old.Domain == Standard && old.InstanceId is not null))
             {
@@ -305,7 +308,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             }
             outputs = outputs.Set("ptrRecord", PropertyValue.Unknown());
         }
-        if (!targetUnknown && !AssociationChanged(oldArgs, newArgs))
+        if (!targetUnknown && !AssociationChanged(old, newArgs))
         {
             return outputs;
         }
@@ -368,17 +371,18 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         var ec2 = clients.Ec2;
         var allocated = await Ec2Async("AllocateAddress", Subject(call, args.Address, null),
             () => ec2.AllocateAddressAsync(AllocateRequest(args, args.Tags), call.CancellationToken));
-        var state = new ElasticIpState(
-            AllocationId: AddressFinder.Present(allocated.AllocationId) ?? "",
-            PublicIp: allocated.PublicIp,
-            Domain: args.Domain,
-            AssociationId: null, InstanceId: null, NetworkInterfaceId: null, PrivateIpAddress: null,
-            NetworkBorderGroup: AddressFinder.Present(allocated.NetworkBorderGroup) ?? args.NetworkBorderGroup,
-            PublicIpv4Pool: AddressFinder.Present(allocated.PublicIpv4Pool) ?? args.PublicIpv4Pool,
-            CustomerOwnedIpv4Pool: args.CustomerOwnedIpv4Pool,
-            Address: args.Address,
-            AllowReassociation: args.AllowReassociation,
-            Tags: args.Tags);
+        var state = new ElasticIpState
+        {
+            AllocationId = AddressFinder.Present(allocated.AllocationId) ?? "",
+            PublicIp = allocated.PublicIp,
+            Domain = args.Domain,
+            NetworkBorderGroup = AddressFinder.Present(allocated.NetworkBorderGroup) ?? args.NetworkBorderGroup,
+            PublicIpv4Pool = AddressFinder.Present(allocated.PublicIpv4Pool) ?? args.PublicIpv4Pool,
+            CustomerOwnedIpv4Pool = args.CustomerOwnedIpv4Pool,
+            Address = args.Address,
+            AllowReassociation = args.AllowReassociation,
+            Tags = args.Tags,
+        };
         var associate = args.InstanceId is not null || args.NetworkInterfaceId is not null;
         if (!associate && args.ReverseDnsName is null)
         {
@@ -533,7 +537,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         return left < TimeSpan.Zero ? TimeSpan.Zero : left < RetryOptions.EventualConsistency.Budget ? left : RetryOptions.EventualConsistency.Budget;
     }
 
-    protected override async Task<Observed<ElasticIpArgs, ElasticIpState>?> ReadAsync(ResourceCall call, string id, ElasticIpState? old, ElasticIpArgs? oldArgs)
+    protected override async Task<Observed<ElasticIpState>?> ReadAsync(ResourceCall call, string id, ElasticIpState? old, ElasticIpArgs? oldArgs)
     {
         var lookup = await Ec2Async("DescribeAddresses", Subject(call, old?.PublicIp, id), () => AddressFinder.LookupAsync(clients.Ec2, id, call.CancellationToken));
         if (lookup.Address is not { } found)
@@ -550,50 +554,41 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         var ptr = AddressFinder.Present(found.AllocationId) is { } allocationId
             ? await Ec2Async("DescribeAddressesAttribute", Subject(call, found.PublicIp, id), () => ReverseDns.FindAsync(clients.Ec2, allocationId, call.CancellationToken))
             : PtrState.None;
-        // Refresh keeps what this resource set (Delete resets only that); an import adopts the record it finds.
-        var importing = old is null && oldArgs is null;
-        var ownedPtr = importing ? ptr.Record : old?.ReverseDnsName;
-        var state = new ElasticIpState(
-            AllocationId: AddressFinder.Present(found.AllocationId) ?? "",
-            PublicIp: found.PublicIp,
-            Domain: found.Domain == DomainType.Standard ? Standard : Vpc,
-            AssociationId: AddressFinder.Present(found.AssociationId),
-            InstanceId: AddressFinder.Present(found.InstanceId),
-            NetworkInterfaceId: AddressFinder.Present(found.NetworkInterfaceId),
-            PrivateIpAddress: AddressFinder.Present(found.PrivateIpAddress),
-            NetworkBorderGroup: AddressFinder.Present(found.NetworkBorderGroup) ?? old?.NetworkBorderGroup,
-            PublicIpv4Pool: AddressFinder.Present(found.PublicIpv4Pool) ?? old?.PublicIpv4Pool,
-            CustomerOwnedIpv4Pool: AddressFinder.Present(found.CustomerOwnedIpv4Pool) ?? old?.CustomerOwnedIpv4Pool,
-            Address: old?.Address,
-            AllowReassociation: old?.AllowReassociation ?? true,
-            Tags: tags)
+        var state = new ElasticIpState
         {
-            ReverseDnsName = ownedPtr,
+            AllocationId = AddressFinder.Present(found.AllocationId) ?? "",
+            PublicIp = found.PublicIp,
+            Domain = found.Domain == DomainType.Standard ? Standard : Vpc,
+            AssociationId = AddressFinder.Present(found.AssociationId),
+            InstanceId = AddressFinder.Present(found.InstanceId),
+            NetworkInterfaceId = AddressFinder.Present(found.NetworkInterfaceId),
+            PrivateIpAddress = AddressFinder.Present(found.PrivateIpAddress),
+            NetworkBorderGroup = AddressFinder.Present(found.NetworkBorderGroup) ?? old?.NetworkBorderGroup,
+            PublicIpv4Pool = AddressFinder.Present(found.PublicIpv4Pool) ?? old?.PublicIpv4Pool,
+            CustomerOwnedIpv4Pool = AddressFinder.Present(found.CustomerOwnedIpv4Pool) ?? old?.CustomerOwnedIpv4Pool,
+            Address = old?.Address,
+            AllowReassociation = old?.AllowReassociation ?? true,
+            Tags = tags,
+            // Refresh keeps what this resource set (Delete resets only that); an import adopts the record it finds.
+            ReverseDnsName = old is null && oldArgs is null ? ptr.Record : old?.ReverseDnsName,
             PtrRecord = ptr.Record,
         };
-        // An address associated with an instance reports the instance's ENI too; the program named only one of them.
-        var byInstance = oldArgs?.NetworkInterfaceId is null && state.InstanceId is not null;
-        var inputs = new ElasticIpArgs(
-            Domain: state.Domain,
-            NetworkBorderGroup: oldArgs?.NetworkBorderGroup,
-            PublicIpv4Pool: oldArgs?.PublicIpv4Pool,
-            Address: oldArgs?.Address,
-            CustomerOwnedIpv4Pool: oldArgs?.CustomerOwnedIpv4Pool,
-            InstanceId: byInstance ? state.InstanceId : null,
-            NetworkInterfaceId: byInstance ? null : state.NetworkInterfaceId,
-            PrivateIpAddress: oldArgs?.PrivateIpAddress is null ? null : state.PrivateIpAddress,
-            AllowReassociation: state.AllowReassociation,
-            Tags: tags)
-        {
-            ReverseDnsName = importing ? ptr.Record : oldArgs?.ReverseDnsName,
-            ReleaseGuardDnsNames = oldArgs?.ReleaseGuardDnsNames,
-        };
-        return new Observed<ElasticIpArgs, ElasticIpState>(state.Id, state, inputs);
+        return new Observed<ElasticIpState>(state.Id, state);
     }
 
-    private static bool AssociationChanged(ElasticIpArgs oldArgs, ElasticIpArgs newArgs) =>
-        newArgs.InstanceId != oldArgs.InstanceId || newArgs.NetworkInterfaceId != oldArgs.NetworkInterfaceId
-        || newArgs.PrivateIpAddress != oldArgs.PrivateIpAddress;
+    /// <summary>
+    /// Whether the program asks for another association than the one EC2 reports. Compared with the state, not the
+    /// old inputs: naming the private IP EC2 already maps must not disassociate and re-associate the same target.
+    /// </summary>
+    private static bool AssociationChanged(ElasticIpState state, ElasticIpArgs args) => args switch
+    {
+        { InstanceId: { } instance } => instance != state.InstanceId || PrivateIpChanged(state, args),
+        { NetworkInterfaceId: { } eni } => eni != state.NetworkInterfaceId || PrivateIpChanged(state, args),
+        _ => state.AssociationId is not null || state.InstanceId is not null || state.NetworkInterfaceId is not null,
+    };
+
+    private static bool PrivateIpChanged(ElasticIpState state, ElasticIpArgs args) =>
+        args.PrivateIpAddress is { } wanted && wanted != state.PrivateIpAddress;
 
     protected override async Task<ElasticIpState> UpdateAsync(ResourceCall call, string id, ElasticIpState old, ElasticIpArgs oldArgs, ElasticIpArgs newArgs)
     {
@@ -622,7 +617,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             }
             state = state with { Tags = newArgs.Tags };
         }
-        if (!AssociationChanged(oldArgs, newArgs))
+        if (!AssociationChanged(old, newArgs))
         {
             return state;
         }
@@ -656,7 +651,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     /// the same steps run with DryRun and the delete fails on purpose, so the stack keeps the address.
     /// </summary>
     protected override Task DeleteAsync(ResourceCall call, string id, ElasticIpState state, ElasticIpArgs? oldArgs) =>
-        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws.Region), call, clients.Config.RehearseDeletes,
+        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws), call, clients.Config.RehearseDeletes,
             ReleaseGuard.For(state.PublicIp, oldArgs?.ReleaseGuardDnsNames, clients));
 
     private static List<Tag> ToSdkTags(IReadOnlyDictionary<string, string> tags) =>

@@ -3,6 +3,7 @@ using Amazon.EC2.Model;
 using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients.Aws;
+using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Release;
 
@@ -23,6 +24,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     private readonly TimeProvider _time;
     private readonly long _started;
     private readonly string? _region;
+    private readonly string? _endpoint;
     private Address? _live;
     private PtrState _ptr = PtrState.None;
     private string? _holder;
@@ -35,9 +37,10 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     /// </summary>
     internal static readonly TimeSpan InUseWindow = TimeSpan.FromSeconds(60);
 
-    public ElasticIpRelease(IAmazonEC2 ec2, ResourceCall call, string id, ElasticIpState state, TimeProvider time, string? region = null)
+    public ElasticIpRelease(IAmazonEC2 ec2, ResourceCall call, string id, ElasticIpState state, TimeProvider time, AwsConfig? aws = null)
     {
-        _region = region;
+        _region = aws?.Region;
+        _endpoint = aws?.Endpoint;
         _ec2 = ec2;
         _call = call;
         _id = id;
@@ -236,6 +239,28 @@ internal sealed class ElasticIpRelease : IReleaseSteps
                 throw; // still listed: EC2 has not caught up with itself yet (retried)
             }
         }, ct);
+    }
+
+    /// <summary>
+    /// EC2's documented recovery: AllocateAddress with Address, while no other account has the address. Not for
+    /// EC2-Classic (retired), and not when this delete found the address already gone.
+    /// </summary>
+    public RecoveryHint? Recovery(AddressSnapshot address)
+    {
+        if (_gone || !IsVpc || _region is null)
+        {
+            return null;
+        }
+        var extra = new List<string>();
+        if (AddressFinder.Present(_live?.NetworkBorderGroup) is { } group && group != _region)
+        {
+            extra.Add($"--network-border-group {group}");
+        }
+        if (_endpoint is not null)
+        {
+            extra.Add($"--config awsEndpoint={_endpoint}");
+        }
+        return new RecoveryHint(PublicIp, _id, RecoveryHint.CommandFor(PublicIp, "aws", _region, extra));
     }
 
     /// <summary>EC2's ReleaseAddress is synchronous: once it answers, the address is gone.</summary>
