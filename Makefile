@@ -7,7 +7,7 @@ PROVIDER_BIN := $(ARTIFACTS)/provider/pulumi-resource-publicip
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: all provider build test demo bench tools schema dist clean
+.PHONY: all provider build test demo bench bench-destroy tools schema dist clean
 
 all: provider
 
@@ -45,6 +45,10 @@ demo: provider
 ## bench: start-to-port time and RSS, AOT against JIT, in one run
 bench: provider
 	$(DOTNET) run --project tests/PublicIp.Benchmarks -c Release
+
+## bench-destroy: mass destroy (300 addresses, --parallel 16 and 64) against EC2's throttling, the plugin beside boto3
+bench-destroy: provider
+	$(DOTNET) run --project tests/PublicIp.DestroyBench -c Release
 
 clean:
 	rm -rf $(ARTIFACTS)

@@ -52,7 +52,12 @@ public sealed record UnassociateEipAddressRequest(string AllocationId, string Re
 
 public sealed record ReleaseEipAddressRequest(string AllocationId, string RegionId);
 
-public sealed record DescribeEipAddressesRequest(string RegionId, string AllocationId);
+/// <param name="AllocationId">One id, or up to 50 separated by commas (the API's own list form).</param>
+public sealed record DescribeEipAddressesRequest(string RegionId, string AllocationId)
+{
+    /// <summary>Entries per page (the API's default is 10, its maximum 100).</summary>
+    public int? PageSize { get; init; }
+}
 
 public sealed record ModifyEipAddressAttributeRequest(string AllocationId, string RegionId)
 {
@@ -171,11 +176,13 @@ public sealed class VpcEipApi(IAlibabaRpcClient client) : IVpcEipApi
 
     public async Task<IReadOnlyList<EipAddress>> DescribeEipAddressesAsync(DescribeEipAddressesRequest request, CancellationToken cancellationToken)
     {
-        var body = await client.CallAsync(new AlibabaRequest(AlibabaProduct.Vpc, "DescribeEipAddresses", new Dictionary<string, string>
+        var p = new Dictionary<string, string>
         {
             ["RegionId"] = request.RegionId,
             ["AllocationId"] = request.AllocationId,
-        }), cancellationToken);
+        };
+        Params.AddIf(p, "PageSize", request.PageSize);
+        var body = await client.CallAsync(new AlibabaRequest(AlibabaProduct.Vpc, "DescribeEipAddresses", p), cancellationToken);
         return JsonRead.List(body, "EipAddresses", "EipAddress").Select(ReadEip).ToList();
     }
 

@@ -49,6 +49,9 @@ public sealed class AlibabaEmulator : IAsyncDisposable
 
     public IReadOnlyList<EmulatorRequest> Requests => _log.ToArray();
 
+    /// <summary>Alibaba's API flow control (token buckets per API); null, the default, answers every call.</summary>
+    public EmulatorFlowControl? FlowControl { get; set; }
+
     public static async Task<AlibabaEmulator> StartAsync(AlibabaEmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new AlibabaEmulatorOptions();
@@ -91,6 +94,15 @@ public sealed class AlibabaEmulator : IAsyncDisposable
         lock (_faultGate)
         {
             _faults.Add(new Fault(action, count, null, delay));
+        }
+    }
+
+    /// <summary>Drops every injected fault that has not fired yet.</summary>
+    public void ClearFaults()
+    {
+        lock (_faultGate)
+        {
+            _faults.Clear();
         }
     }
 
@@ -154,6 +166,10 @@ public sealed class AlibabaEmulator : IAsyncDisposable
             if (string.IsNullOrEmpty(action))
             {
                 throw new EmulatorErrorException(400, "MissingParameter", "The input parameter \"Action\" that is mandatory for processing this request is not supplied.");
+            }
+            if (FlowControl?.Check(action) is { } throttled)
+            {
+                throw throttled;
             }
             if (TakeFault(action) is { } fault)
             {

@@ -63,6 +63,17 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
     /// <summary>STS sessions as the proxy shortens and expires them (off until a test sets a lifetime).</summary>
     public StsSessions Sessions { get; } = new();
 
+    /// <summary>EC2's request throttling (token buckets per action); null, the default, answers every call.</summary>
+    public Ec2Throttling? Throttling { get; set; }
+
+    /// <summary>Whether calls are recorded in <see cref="Journal"/> (benchmarks of thousands of calls turn it off and count instead).</summary>
+    public bool Journaling { get; set; } = true;
+
+    /// <summary>Calls answered so far, per action (counted even when <see cref="Journaling"/> is off).</summary>
+    public IReadOnlyDictionary<string, long> CallCounts => _callCounts.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<string, long> _callCounts = new(StringComparer.Ordinal);
+
     /// <summary>Starts a proxy on a free loopback port, forwarding to <paramref name="motoEndpoint"/>.</summary>
     public static async Task<Ec2FaultProxy> StartAsync(Uri motoEndpoint, Ec2ProxyRules? rules = null, CancellationToken cancellationToken = default)
     {
@@ -173,6 +184,12 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
             return;
         }
 
+        _callCounts.AddOrUpdate(request.Action, 1, (_, n) => n + 1);
+        if (Throttling is { } throttling && !throttling.TryTake(request.Region, request.Action))
+        {
+            await ReplyErrorAsync(context, request, Ec2Error.RequestLimitExceeded(), Ec2Outcome.Throttled, cancellationToken);
+            return;
+        }
         if (Sessions.Refuse(request) is { } expired)
         {
             await ReplyErrorAsync(context, request, expired, Ec2Outcome.Rule, cancellationToken);
@@ -236,7 +253,10 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
         {
             responseBody = Sessions.AfterSuccess(request, _rules.AfterSuccess(request, rules, responseBody));
         }
-        Journal.Record(request, Ec2Outcome.Forwarded, response.StatusCode, response.IsSuccessStatusCode ? null : ErrorCodeOf(responseBody));
+        if (Journaling)
+        {
+            Journal.Record(request, Ec2Outcome.Forwarded, response.StatusCode, response.IsSuccessStatusCode ? null : ErrorCodeOf(responseBody));
+        }
         await WriteResponseAsync(context, response, responseBody, cancellationToken);
     }
 
@@ -250,7 +270,10 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
 
     private async Task ReplyErrorAsync(HttpContext context, Ec2Request request, Ec2Error error, Ec2Outcome outcome, CancellationToken cancellationToken)
     {
-        Journal.Record(request, outcome, error.Status, error.Code);
+        if (Journaling)
+        {
+            Journal.Record(request, outcome, error.Status, error.Code);
+        }
         var requestId = Guid.NewGuid();
         context.Response.StatusCode = (int)error.Status;
         context.Response.ContentType = "text/xml";

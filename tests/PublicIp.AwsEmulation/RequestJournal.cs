@@ -13,6 +13,8 @@ public enum Ec2Outcome
     Emulated,
     /// <summary>A scripted fault answered (before or after forwarding).</summary>
     Fault,
+    /// <summary>The action's token bucket was empty: RequestLimitExceeded (<see cref="Ec2Throttling"/>).</summary>
+    Throttled,
 }
 
 /// <summary>One call and its answer. <see cref="ErrorCode"/> is null for successes.</summary>

@@ -311,9 +311,10 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
             throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"{provider.Name} does not know the resource type {Text.Quote(type)}"));
         }
         var timeout = Timeout(timeoutSeconds, provider.DefaultTimeout(operation));
+        var started = DateTimeOffset.UtcNow;
         using var deadline = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token, context.CancellationToken, deadline.Token);
-        var call = new ResourceCall(urn, ResourceCall.UrnName(urn), type, preview, timeout, Redacting(engine.For(urn), redactor), linked.Token);
+        var call = new ResourceCall(urn, ResourceCall.UrnName(urn), type, preview, timeout, Redacting(engine.For(urn), redactor), linked.Token, operation, started);
         T result = default!;
         await Guard(operation, urn, redactor, async () => result = await body(resource, call, redactor), deadline, timeout);
         return result;

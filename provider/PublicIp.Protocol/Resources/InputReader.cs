@@ -107,14 +107,7 @@ public sealed class InputReader(PropertyMap properties)
 
     public int? Integer(string name, int min = int.MinValue, int max = int.MaxValue)
     {
-        var v = Raw(name);
-        double? d = v switch
-        {
-            null => null,
-            NumberValue n => n.Value,
-            StringValue s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) => p,
-            _ => double.NaN,
-        };
+        var (v, d) = RawNumber(name);
         if (d is null)
         {
             return null;
@@ -125,6 +118,30 @@ public sealed class InputReader(PropertyMap properties)
             return null;
         }
         return (int)d.Value;
+    }
+
+    public double? Number(string name, double min, double max)
+    {
+        var (v, d) = RawNumber(name);
+        if (d is { } value && (double.IsNaN(value) || value < min || value > max))
+        {
+            Fail(name, $"'{name}' must be a number between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}, not {PropertyCodec.Describe(v!)}");
+            return null;
+        }
+        return d;
+    }
+
+    /// <summary>A number, or a string that parses as one (config values arrive as strings); NaN for anything else.</summary>
+    private (PropertyValue? Raw, double? Value) RawNumber(string name)
+    {
+        var v = Raw(name);
+        return (v, v switch
+        {
+            null => null,
+            NumberValue n => n.Value,
+            StringValue s when double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) => p,
+            _ => double.NaN,
+        });
     }
 
     public ImmutableSortedDictionary<string, string>? StringMap(string name)

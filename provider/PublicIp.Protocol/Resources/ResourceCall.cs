@@ -16,8 +16,10 @@ public interface IResourceLog
 
 /// <summary>
 /// The context of one engine call on one resource. <see cref="CancellationToken"/> fires on the engine's
-/// Cancel, on the client hanging up, and when <see cref="Deadline"/> passes.
+/// Cancel, on the client hanging up, and when <see cref="Timeout"/> has passed since <see cref="Started"/>.
 /// </summary>
+/// <param name="Operation">The engine call: Create, Read, Update or Delete (remedies name the command that runs it).</param>
+/// <param name="Started">When the engine call arrived; with <see cref="Timeout"/> it is the operation's deadline.</param>
 public sealed record ResourceCall(
     string Urn,
     string Name,
@@ -25,7 +27,9 @@ public sealed record ResourceCall(
     bool Preview,
     TimeSpan Timeout,
     IResourceLog Log,
-    CancellationToken CancellationToken)
+    CancellationToken CancellationToken,
+    string Operation = "",
+    DateTimeOffset? Started = null)
 {
     public static ResourceCall Detached(string urn, string type, IResourceLog log, CancellationToken ct) =>
         new(urn, UrnName(urn), type, false, TimeSpan.FromMinutes(5), log, ct);

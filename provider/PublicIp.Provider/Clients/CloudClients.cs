@@ -5,6 +5,7 @@ using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Release;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Clients;
 
@@ -18,6 +19,7 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
     private ProviderConfig? _config;
     private IAmazonEC2? _ec2;
     private IDnsLookup? _dns;
+    private Ec2Api? _ec2Api;
     private readonly Dictionary<string, AlibabaClients> _alibaba = new(StringComparer.Ordinal);
     private readonly IAlibabaClientFactory _alibabaFactory = alibabaFactory ?? new AlibabaClientFactory(Environment.GetEnvironmentVariable);
 
@@ -28,6 +30,7 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
             _config = config;
             _ec2 = null;
             _dns = null;
+            _ec2Api = null;
             _alibaba.Clear();
         }
     }
@@ -65,6 +68,29 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
             }
         }
     }
+
+    /// <summary>The EC2 client with the account and region's shared rate budget and the one retry primitive.</summary>
+    public Ec2Api Ec2Api
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_ec2Api is null)
+                {
+                    var aws = Config.Aws;
+                    var ec2 = _ec2 ??= ec2Factory.Create(aws);
+                    _ec2Api = new Ec2Api(ec2,
+                        new RateBudget($"EC2 {aws.Region ?? "(no region)"}", Ec2Limits.For, aws.RequestRateScale),
+                        new Ec2Limits(aws.MaxRetries));
+                }
+                return _ec2Api;
+            }
+        }
+    }
+
+    /// <summary>The retry primitive for one operation on EC2 (see <see cref="Retry"/>).</summary>
+    public Retry Ec2Retry(ResourceCall call) => Ec2Api.Retry(call);
 
     /// <summary>The provider's default Alibaba region, or null when neither config nor environment names one.</summary>
     public string? AlicloudRegion => Config.Alicloud.Region is { Length: > 0 } region ? region : null;

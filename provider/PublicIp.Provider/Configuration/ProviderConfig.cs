@@ -12,7 +12,8 @@ public sealed record AwsConfig(
     string? SecretKey,
     string? SessionToken,
     string? Endpoint,
-    int MaxRetries)
+    int MaxRetries,
+    double RequestRateScale = 1)
 {
     /// <summary>Roles to assume in order, each hop signed by the one before (the first by the base credentials).</summary>
     public ImmutableArray<RoleToAssume> AssumeRoles { get; init; } = [];
@@ -21,7 +22,7 @@ public sealed record AwsConfig(
     public string? StsEndpoint { get; init; }
 
     // Records print their members; credentials must never reach a log line that way.
-    public override string ToString() => $"AwsConfig {{ Region = {Region}, Profile = {Profile}, Endpoint = {Endpoint}, MaxRetries = {MaxRetries}, AssumeRoles = {AssumeRoles.Length} }}";
+    public override string ToString() => $"AwsConfig {{ Region = {Region}, Profile = {Profile}, Endpoint = {Endpoint}, MaxRetries = {MaxRetries}, AssumeRoles = {AssumeRoles.Length}, RequestRateScale = {RequestRateScale} }}";
 }
 
 /// <summary>Alibaba Cloud settings; credentials fall back to ALIBABA_CLOUD_* and ALICLOUD_* variables.</summary>
@@ -33,9 +34,10 @@ public sealed record AlicloudConfig(
     string? EcsEndpoint,
     string? VpcEndpoint,
     string SignatureVersion,
-    int MaxRetries)
+    int MaxRetries,
+    double RequestRateScale = 1)
 {
-    public override string ToString() => $"AlicloudConfig {{ Region = {Region}, EcsEndpoint = {EcsEndpoint}, VpcEndpoint = {VpcEndpoint}, SignatureVersion = {SignatureVersion}, MaxRetries = {MaxRetries} }}";
+    public override string ToString() => $"AlicloudConfig {{ Region = {Region}, EcsEndpoint = {EcsEndpoint}, VpcEndpoint = {VpcEndpoint}, SignatureVersion = {SignatureVersion}, MaxRetries = {MaxRetries}, RequestRateScale = {RequestRateScale} }}";
 }
 
 /// <summary>
@@ -57,7 +59,9 @@ public static class ConfigKeys
     public static readonly PropertySpec AwsEndpoint = Key("awsEndpoint", PropertyType.String,
         "EC2 endpoint URL override (private endpoints, emulators).", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL");
     public static readonly PropertySpec AwsMaxRetries = Key("awsMaxRetries", PropertyType.Integer,
-        "How many times the AWS SDK retries throttling and server errors (0-25, default 5).") with { Default = 5, Min = 0, Max = 25 };
+        "How many times a call is retried after an EC2 server error (HTTP 500/502/504) or a transport failure (0-25, default 5). Throttling (RequestLimitExceeded, HTTP 503) is not counted: it is waited out for as long as the operation's timeout allows.") with { Default = 5, Min = 0, Max = 25 };
+    public static readonly PropertySpec AwsRequestRateScale = Key("awsRequestRateScale", PropertyType.String,
+        "Multiplies the EC2 request rates the provider plans with (EC2's documented token buckets per account and region: mutating actions 5/s, DescribeAddresses 20/s, CreateTags 10/s; 0.01-100, default 1). Below 1 leaves room for other tools using the same account; above 1 if AWS raised the account's limits. The provider also adapts to throttling by itself.") with { RawType = NumberType, Default = 1 };
     public static readonly PropertySpec AwsAssumeRole = Key("awsAssumeRole", PropertyType.String,
         "A role to assume (an object), or a chain of them (a list, each hop assumed with the credentials of the one before, the first with the base credentials: static keys, awsProfile or the SDK's default chain). EC2 is called with the last hop's credentials, renewed before they expire.") with { RawType = AwsAssumeRoleType };
     public static readonly PropertySpec AwsStsEndpoint = Key("awsStsEndpoint", PropertyType.String,
@@ -77,7 +81,9 @@ public static class ConfigKeys
     public static readonly PropertySpec AlicloudSignatureVersion = Key("alicloudSignatureVersion", PropertyType.String,
         "Request signing: `v3` (ACS3-HMAC-SHA256, default) or `v1` (HMAC-SHA1).") with { Default = "v3", Allowed = ["v3", "v1"] };
     public static readonly PropertySpec AlicloudMaxRetries = Key("alicloudMaxRetries", PropertyType.Integer,
-        "How many times throttled, 5xx or transport-failed Alibaba Cloud calls are retried (0-25, default 5).") with { Default = 5, Min = 0, Max = 25 };
+        "How many times a call is retried after an Alibaba Cloud server error (HTTP 5xx, SystemBusy) or a transport failure (0-25, default 5). Throttling (Throttling, Throttling.User, Throttling.Api, Rejected.Throttling, ServiceUnavailable) is not counted: it is waited out, honouring x-acs-retry-after, for as long as the operation's timeout allows.") with { Default = 5, Min = 0, Max = 25 };
+    public static readonly PropertySpec AlicloudRequestRateScale = Key("alicloudRequestRateScale", PropertyType.String,
+        "Multiplies the Alibaba Cloud request rates the provider plans with per endpoint and region (20/s for Describe calls, 10/s for changes; 0.01-100, default 1). Below 1 leaves room for other tools using the same account; above 1 for raised quotas. The provider also adapts to throttling by itself.") with { RawType = NumberType, Default = 1 };
     public static readonly PropertySpec RehearseDeletes = Key("rehearseDeletes", PropertyType.Boolean,
         "When true, Delete runs every disassociate and release step with DryRun (or a read-only preflight where the API has none), reports what it " +
         "would do, and fails so the resource stays in state: a safe `pulumi destroy` rehearsal for CI.") with { Default = false };
@@ -89,10 +95,13 @@ public static class ConfigKeys
 
     public static readonly IReadOnlyList<PropertySpec> All =
     [
-        AwsRegion, AwsProfile, AwsAccessKey, AwsSecretKey, AwsSessionToken, AwsEndpoint, AwsMaxRetries, AwsAssumeRole, AwsStsEndpoint,
+        AwsRegion, AwsProfile, AwsAccessKey, AwsSecretKey, AwsSessionToken, AwsEndpoint, AwsMaxRetries, AwsRequestRateScale, AwsAssumeRole, AwsStsEndpoint,
         AlicloudRegion, AlicloudAccessKey, AlicloudSecretKey, AlicloudSecurityToken, AlicloudEcsEndpoint, AlicloudVpcEndpoint,
-        AlicloudSignatureVersion, AlicloudMaxRetries, RehearseDeletes, ReleaseGuardDnsNames, DnsResolver,
+        AlicloudSignatureVersion, AlicloudMaxRetries, AlicloudRequestRateScale, RehearseDeletes, ReleaseGuardDnsNames, DnsResolver,
     ];
+
+    /// <summary>A number (the declaration's types have no fractional one; schema and README take it from here).</summary>
+    private const string NumberType = @"{""type"": ""number""}";
 
     /// <summary>One role or a chain of them (see <see cref="RoleConfig"/>): its schema type, as Pulumi's schema writes a union.</summary>
     private const string AwsAssumeRoleType = @"{""oneOf"": [{""$ref"": ""#/types/publicip:config:AwsAssumeRole""}, {""type"": ""array"", ""items"": {""$ref"": ""#/types/publicip:config:AwsAssumeRole""}}]}";
@@ -152,7 +161,8 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
             SecretKey: r.String(ConfigKeys.AwsSecretKey.Name),
             SessionToken: r.String(ConfigKeys.AwsSessionToken.Name),
             Endpoint: r.String(ConfigKeys.AwsEndpoint, env),
-            MaxRetries: r.Integer(ConfigKeys.AwsMaxRetries))
+            MaxRetries: r.Integer(ConfigKeys.AwsMaxRetries),
+            RequestRateScale: r.Number(ConfigKeys.AwsRequestRateScale.Name, 0.01, 100) ?? 1)
         {
             AssumeRoles = RoleConfig.Read(r, ConfigKeys.AwsAssumeRole.Name, RoleConfig.Aws),
             StsEndpoint = r.String(ConfigKeys.AwsStsEndpoint, env),
@@ -166,7 +176,8 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
             EcsEndpoint: r.String(ConfigKeys.AlicloudEcsEndpoint, env),
             VpcEndpoint: r.String(ConfigKeys.AlicloudVpcEndpoint, env),
             SignatureVersion: r.String(ConfigKeys.AlicloudSignatureVersion, env)!,
-            MaxRetries: r.Integer(ConfigKeys.AlicloudMaxRetries));
+            MaxRetries: r.Integer(ConfigKeys.AlicloudMaxRetries),
+            RequestRateScale: r.Number(ConfigKeys.AlicloudRequestRateScale.Name, 0.01, 100) ?? 1);
         var rehearse = r.Bool(ConfigKeys.RehearseDeletes);
         var guardNames = r.StringList(ConfigKeys.ReleaseGuardDnsNames.Name) ?? [];
         CheckGuardNames(r, ConfigKeys.ReleaseGuardDnsNames.Name, guardNames);

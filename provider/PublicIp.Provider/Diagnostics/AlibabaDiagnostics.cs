@@ -123,7 +123,9 @@ public sealed class AlibabaDiagnostics : IDiagnosticCatalogue
     }.ToFrozenDictionary(e => e.Code, StringComparer.Ordinal);
 
     private const string ThrottleRemedy =
-        "The provider retried with backoff and gave up; run the operation again in a minute, raise publicip:alicloudMaxRetries, or ask Alibaba Cloud for a higher API quota";
+        "The provider queues for the region's request budget and waits throttling out (honouring x-acs-retry-after) until the operation's deadline; give it more room: " +
+        "fewer operations at once (`pulumi destroy --parallel N` or `pulumi up --parallel N`), longer customTimeouts, publicip:alicloudRequestRateScale below 1 if other " +
+        "tools share the account, or ask Alibaba Cloud for a higher API quota";
 
     /// <summary>The diagnostic for a failed call; <paramref name="doing"/> says what the provider was doing, e.g. "releasing 47.1.2.3 of i-abc".</summary>
     public Diagnostic Explain(Exception e, string doing, string? context = null)

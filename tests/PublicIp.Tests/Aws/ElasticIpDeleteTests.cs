@@ -251,20 +251,39 @@ public class ElasticIpDeleteTests(AwsFixture aws) : ElasticIpTestBase(aws), ICla
     }
 
     [Fact]
-    public async Task Throttling_beyond_the_SDK_retries_is_an_Unavailable_diagnostic()
+    public async Task Throttling_is_waited_out_within_the_deadline_whatever_awsMaxRetries_says()
     {
-        var (h, _, _) = await UpAsync("throttled");
+        var (h, id, _) = await UpAsync("throttled");
         await using var _h = h;
-        // awsMaxRetries is 1 in the fixture: two attempts, both throttled.
-        var fault = Aws.Proxy.Inject(Fault.Error("ReleaseAddress", Ec2Error.RequestLimitExceeded()).FiresTimes(2));
+        // awsMaxRetries is 1 in the fixture; it counts server errors, not throttling, which waits until the deadline.
+        var fault = Aws.Proxy.Inject(Fault.Error("ReleaseAddress", Ec2Error.RequestLimitExceeded()).FiresTimes(4));
 
-        var result = await h.DestroyAsync("throttled");
+        (await h.DestroyAsync("throttled")).EnsureOk();
 
+        Assert.Equal(4, fault.Fired);
+        Assert.Null(await Aws.FindInMotoAsync(id));
+        Assert.Contains(h.Engine.Messages, m => m.Ephemeral && m.Message.Contains("throttled by EC2 (RequestLimitExceeded)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Throttling_that_outlasts_the_deadline_fails_with_the_destroy_remedy_and_keeps_state()
+    {
+        var (h, id, _) = await UpAsync("throttled-long");
+        await using var _h = h;
+        var fault = Aws.Proxy.Inject(Fault.Error("ReleaseAddress", Ec2Error.RequestLimitExceeded()).Always());
+
+        var result = await h.DestroyAsync("throttled-long", timeoutSeconds: 3);
+
+        fault.Remove();
         Assert.Equal(StatusCode.Unavailable, result.Code);
         Assert.Contains("[RequestLimitExceeded]", result.Error, StringComparison.Ordinal);
-        Assert.Equal(2, fault.Fired);
-        Assert.True(h.State.ContainsKey("throttled"));
-        (await h.DestroyAsync("throttled")).EnsureOk();
+        Assert.Contains("pulumi destroy --parallel", result.Error, StringComparison.Ordinal);
+        Assert.Contains("customTimeouts", result.Error, StringComparison.Ordinal);
+        Assert.Contains("awsRequestRateScale", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("pulumi up", result.Error, StringComparison.Ordinal);
+        Assert.True(h.State.ContainsKey("throttled-long"));
+        Assert.NotNull(await Aws.FindInMotoAsync(id));
+        (await h.DestroyAsync("throttled-long")).EnsureOk();
     }
 
     [Fact]

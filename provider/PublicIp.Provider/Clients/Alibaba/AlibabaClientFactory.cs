@@ -3,11 +3,21 @@ using Grpc.Core;
 using PublicIp.Alibaba;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Configuration;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Clients.Alibaba;
 
-/// <summary>The two Alibaba APIs for one region.</summary>
-public sealed record AlibabaClients(string RegionId, IEcsApi Ecs, IVpcEipApi Vpc, TimeProvider Time);
+/// <summary>
+/// The two Alibaba APIs for one region, with the request budget every operation of the process shares there and
+/// the coalescing reader of EIPs.
+/// </summary>
+public sealed record AlibabaClients(string RegionId, IEcsApi Ecs, IVpcEipApi Vpc, TimeProvider Time, RateBudget Budget, AlibabaLimits Limits)
+{
+    public EipBatcher Eips { get; } = new(Vpc, RegionId, Budget, Limits);
+
+    /// <summary>The retry primitive for one operation (its deadline, its log, this region's budget).</summary>
+    public Retry Retry(ResourceCall call) => new(Budget, Limits, call, Time);
+}
 
 /// <summary>Builds the Alibaba clients from config; the seam tests replace to inject a fake API or clock.</summary>
 public interface IAlibabaClientFactory
@@ -57,10 +67,13 @@ public sealed class AlibabaClientFactory(Func<string, string?> environment, Time
             // v1 as terraform sends it (tea-rpc: parameters in a form body); v3 as the current SDKs do.
             SignatureMode = config.SignatureVersion == "v1" ? AlibabaSignatureMode.RpcV1Form : AlibabaSignatureMode.Acs3HmacSha256,
             EndpointOverrides = overrides,
-            MaxRetries = config.MaxRetries,
+            // One attempt per call: Retries.Retry decides every retry (throttling until the deadline, server errors up
+            // to alicloudMaxRetries), so the client's Polly pipeline never stacks with it.
+            MaxRetries = 0,
         };
         var rpc = new AlibabaRpcClient(options, _http, _time);
-        return new AlibabaClients(regionId, new EcsApi(rpc), new VpcEipApi(rpc), _time);
+        var budget = new RateBudget($"Alibaba Cloud {regionId}", AlibabaLimits.For, config.RequestRateScale, _time);
+        return new AlibabaClients(regionId, new EcsApi(rpc), new VpcEipApi(rpc), _time, budget, new AlibabaLimits(config.MaxRetries));
     }
 
     public void Dispose() => _http.Dispose();

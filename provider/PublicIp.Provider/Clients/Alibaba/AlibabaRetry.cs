@@ -1,13 +1,13 @@
 using System.Collections.Frozen;
 using PublicIp.Alibaba;
-using PublicIp.Protocol.Resources;
-using PublicIp.Provider.Release;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Clients.Alibaba;
 
 /// <summary>
 /// The codes that waiting can fix, per call, named one by one (from Terraform's alicloud_eip_address and
-/// alicloud_eip_association). Throttling and 5xx are retried by the RPC client itself, not here.
+/// alicloud_eip_association), waited out by the one retry primitive (<see cref="Retry"/>) until the operation's deadline;
+/// throttling and server errors are its cloud-wide rules (<see cref="AlibabaLimits"/>), not listed here.
 /// </summary>
 public static class AlibabaRetry
 {
@@ -41,16 +41,11 @@ public static class AlibabaRetry
     /// <summary>ConvertNatPublicIpToEip: only a status that settles by itself.</summary>
     public static readonly FrozenSet<string> Convert = FrozenSet.ToFrozenSet(["OperationConflict", "TaskConflict", "SystemBusy"], StringComparer.Ordinal);
 
-    // EIP transitions take seconds to a minute; the engine's deadline still bounds the whole operation.
-    private static readonly RetryOptions Options = new(TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
+    public static Task<T> RunAsync<T>(string step, FrozenSet<string> codes, Func<CancellationToken, Task<T>> attempt, Retry retry) =>
+        retry.RunAsync(step, "", attempt, Retryable(codes));
 
-    public static Task<T> RunAsync<T>(string step, FrozenSet<string> codes, Func<CancellationToken, Task<T>> attempt, AlibabaClients clients,
-        IResourceLog log, CancellationToken ct) =>
-        Retry.WhileAsync(step, attempt, Retryable(codes), Options, log, clients.Time, ct);
-
-    public static Task RunAsync(string step, FrozenSet<string> codes, Func<CancellationToken, Task> attempt, AlibabaClients clients,
-        IResourceLog log, CancellationToken ct) =>
-        Retry.WhileAsync(step, attempt, Retryable(codes), Options, log, clients.Time, ct);
+    public static Task RunAsync(string step, FrozenSet<string> codes, Func<CancellationToken, Task> attempt, Retry retry) =>
+        retry.RunAsync(step, "", attempt, Retryable(codes));
 
     private static Func<Exception, string?> Retryable(FrozenSet<string> codes) =>
         e => e is AlibabaApiException api && codes.Contains(api.Code) ? $"{api.Code} ({api.ErrorMessage.TrimEnd('.')})" : null;

@@ -1,5 +1,5 @@
 using PublicIp.Alibaba;
-using PublicIp.Protocol.Resources;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Clients.Alibaba;
 
@@ -12,49 +12,29 @@ public static class EipFinder
     public const string Unassociating = "Unassociating";
     public const string Releasing = "Releasing";
 
-    // Transitions take seconds; polling faster than this only burns API quota.
-    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(5);
-
     public static bool IsTransitional(string status) => status is Associating or Unassociating or Releasing;
 
     /// <summary>The EIP, or null when DescribeEipAddresses returns no entry for it (the API's way of saying NotFound).</summary>
-    public static async Task<EipAddress?> FindAsync(AlibabaClients clients, string allocationId, CancellationToken ct)
-    {
-        var found = await clients.Vpc.DescribeEipAddressesAsync(new DescribeEipAddressesRequest(clients.RegionId, allocationId), ct);
-        return found.FirstOrDefault(e => e.AllocationId == allocationId);
-    }
+    /// <remarks>One read through the retry primitive; concurrent reads in the region coalesce into one call.</remarks>
+    public static Task<EipAddress?> FindAsync(AlibabaClients clients, string allocationId, Retry retry) =>
+        retry.RunAsync("DescribeEipAddresses", $"EIP {allocationId}", c => clients.Eips.FindAsync(allocationId, c), takesPermit: false);
 
     /// <summary>
-    /// Polls until <paramref name="done"/> holds (null EIP = gone). There is no timeout of its own: the engine's
-    /// deadline (customTimeouts, else the provider default) cancels <paramref name="ct"/>.
+    /// Polls until <paramref name="done"/> holds (null EIP = gone), each poll a coalesced read that draws from the region's
+    /// budget. There is no timeout of its own: the operation's deadline (customTimeouts, else the provider default) bounds it.
     /// </summary>
-    public static async Task<EipAddress?> WaitAsync(AlibabaClients clients, string allocationId, Func<EipAddress?, bool> done, string waitingFor,
-        IResourceLog log, CancellationToken ct)
-    {
-        var delay = FirstPoll;
-        var started = clients.Time.GetTimestamp();
-        while (true)
-        {
-            var eip = await FindAsync(clients, allocationId, ct);
-            if (done(eip))
-            {
-                return eip;
-            }
-            await log.StatusAsync($"waiting for EIP {allocationId} {waitingFor} (now {eip?.Status ?? "gone"}, {clients.Time.GetElapsedTime(started).TotalSeconds:0} s)");
-            await Task.Delay(delay, clients.Time, ct);
-            delay = TimeSpan.FromTicks(Math.Min(MaxPoll.Ticks, delay.Ticks * 2));
-        }
-    }
+    public static Task<EipAddress?> WaitAsync(AlibabaClients clients, string allocationId, Func<EipAddress?, bool> done, string waitingFor, Retry retry) =>
+        retry.PollAsync("DescribeEipAddresses", $"EIP {allocationId}", waitingFor,
+            c => clients.Eips.FindAsync(allocationId, c), done, e => e?.Status ?? "gone", takesPermit: false);
 
-    public static Task<EipAddress?> WaitForStatusAsync(AlibabaClients clients, string allocationId, string status, IResourceLog log, CancellationToken ct) =>
-        WaitAsync(clients, allocationId, e => e is null || e.Status == status, $"to become {status}", log, ct);
+    public static Task<EipAddress?> WaitForStatusAsync(AlibabaClients clients, string allocationId, string status, Retry retry) =>
+        WaitAsync(clients, allocationId, e => e is null || e.Status == status, $"to become {status}", retry);
 
-    public static Task<EipAddress?> WaitUntilSettledAsync(AlibabaClients clients, string allocationId, IResourceLog log, CancellationToken ct) =>
-        WaitAsync(clients, allocationId, e => e is null || !IsTransitional(e.Status), "to finish its current transition", log, ct);
+    public static Task<EipAddress?> WaitUntilSettledAsync(AlibabaClients clients, string allocationId, Retry retry) =>
+        WaitAsync(clients, allocationId, e => e is null || !IsTransitional(e.Status), "to finish its current transition", retry);
 
-    public static Task WaitUntilGoneAsync(AlibabaClients clients, string allocationId, IResourceLog log, CancellationToken ct) =>
-        WaitAsync(clients, allocationId, e => e is null, "to disappear after release", log, ct);
+    public static Task WaitUntilGoneAsync(AlibabaClients clients, string allocationId, Retry retry) =>
+        WaitAsync(clients, allocationId, e => e is null, "to disappear after release", retry);
 
     /// <summary>What Terraform infers from the id when instanceType is not given: NAT gateways and SLB instances.</summary>
     public static string InferInstanceType(string instanceId) =>

@@ -1,13 +1,15 @@
 using PublicIp.Alibaba;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Clients.Alibaba;
 
 /// <summary>Finds ECS instances; an instance DescribeInstances does not list is gone.</summary>
 public static class InstanceFinder
 {
-    public static async Task<EcsInstance?> FindAsync(AlibabaClients clients, string instanceId, CancellationToken ct)
+    public static async Task<EcsInstance?> FindAsync(AlibabaClients clients, string instanceId, Retry retry)
     {
-        var found = await clients.Ecs.DescribeInstancesAsync(new DescribeInstancesRequest(clients.RegionId, [instanceId]), ct);
+        var found = await retry.RunAsync("DescribeInstances", $"instance {instanceId}",
+            c => clients.Ecs.DescribeInstancesAsync(new DescribeInstancesRequest(clients.RegionId, [instanceId]), c));
         return found.FirstOrDefault(i => i.InstanceId == instanceId);
     }
 

@@ -30,8 +30,9 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
         {
             throw new ResourceException(StatusCode.InvalidArgument, RegionIds.AwsProblem("awsRegion", config.Region));
         }
-        // The SDK retries throttling and 5xx with backoff; our own retries cover the EC2 consistency codes.
-        var ec2Config = Configure(new AmazonEC2Config(), config, config.Endpoint);
+        // One attempt per EC2 call: Retries.Retry decides every retry (throttling until the deadline, server errors up
+        // to awsMaxRetries), so the SDK's retries and its shared retry quota never stack with it.
+        var ec2Config = Configure(new AmazonEC2Config(), config, config.Endpoint, maxErrorRetry: 0);
         var credentials = AssumeRoles(config, ResolveCredentials(config));
         return credentials is null ? new AmazonEC2Client(ec2Config) : new AmazonEC2Client(credentials, ec2Config);
     }
@@ -67,13 +68,14 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
 
     internal static AmazonSecurityTokenServiceClient StsClient(AwsConfig config, AWSCredentials signer)
     {
-        return new AmazonSecurityTokenServiceClient(signer, Configure(new AmazonSecurityTokenServiceConfig(), config, config.StsEndpoint));
+        // STS (role assumption, outside any one operation) keeps the SDK's own retries.
+        return new AmazonSecurityTokenServiceClient(signer, Configure(new AmazonSecurityTokenServiceConfig(), config, config.StsEndpoint, config.MaxRetries));
     }
 
     /// <summary>Retries and endpoint: an override URL signed for the configured region, else the region's own endpoint.</summary>
-    private static T Configure<T>(T clientConfig, AwsConfig config, string? endpoint) where T : ClientConfig
+    private static T Configure<T>(T clientConfig, AwsConfig config, string? endpoint, int maxErrorRetry) where T : ClientConfig
     {
-        clientConfig.MaxErrorRetry = config.MaxRetries;
+        clientConfig.MaxErrorRetry = maxErrorRetry;
         clientConfig.RetryMode = RequestRetryMode.Standard;
         if (endpoint is not null)
         {

@@ -1,7 +1,7 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Release;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Clients.Aws;
 
@@ -71,13 +71,12 @@ public sealed class PtrStillPendingException(PtrState state) : Exception("the re
 public static class ReverseDnsWaiter
 {
     /// <summary>
-    /// Polls DescribeAddressesAttribute until EC2 no longer reports the update PENDING, within
-    /// <paramref name="options"/>' budget; past it, <see cref="PtrStillPendingException"/> is thrown.
+    /// Polls DescribeAddressesAttribute through the retry primitive until EC2 no longer reports the update PENDING,
+    /// within the operation's deadline; past it, <see cref="PtrStillPendingException"/> is thrown.
     /// </summary>
-    public static Task<PtrState> WaitSettledAsync(
-        IAmazonEC2 ec2, string allocationId, string publicIp, RetryOptions options,
-        IResourceLog log, TimeProvider time, CancellationToken ct) =>
-        Retry.WhileAsync(
+    public static Task<PtrState> WaitSettledAsync(IAmazonEC2 ec2, string allocationId, string publicIp, Retry retry) =>
+        retry.RunAsync(
+            "DescribeAddressesAttribute",
             $"reverse DNS of {publicIp}",
             async c =>
             {
@@ -86,6 +85,5 @@ public static class ReverseDnsWaiter
             },
             e => e is PtrStillPendingException p
                 ? $"EC2 is still applying the PTR update to '{(p.State.UpdateValue is { Length: > 0 } v ? v : "(reset)")}' (status {p.State.UpdateStatus})"
-                : null,
-            options, log, time, ct);
+                : null);
 }

@@ -74,7 +74,7 @@ public sealed class AwsInventory(CloudClients clients, string region, TimeProvid
         {
             AllocationId = vpc ? address.Id : "", PublicIp = address.PublicIp, Domain = vpc ? ElasticIp.Vpc : ElasticIp.Standard, Tags = address.UserTags,
         };
-        return new ElasticIpRelease(clients.Ec2, call, address.Id, state, time);
+        return new ElasticIpRelease(clients.Ec2Api, call, address.Id, state, time);
     }
 }
 
@@ -108,5 +108,5 @@ public sealed class AlibabaInventory(CloudClients clients, string region) : IClo
     }
 
     public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call) =>
-        new EipReleaseSteps(clients.Alibaba(region), address.Id, call.Log, _diagnostics);
+        new EipReleaseSteps(clients.Alibaba(region), address.Id, call, _diagnostics);
 }

@@ -177,11 +177,12 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         var alibaba = clients.Alibaba(args.RegionId);
         var ct = call.CancellationToken;
         // The VPC API models no DryRun for AllocateEipAddress or AssociateEipAddress: check what can be read instead.
-        await _diagnostics.GuardAsync($"checking region {alibaba.RegionId}", () => alibaba.Vpc.DescribeEipAddressesAsync(new DescribeEipAddressesRequest(alibaba.RegionId, ""), ct));
+        await _diagnostics.GuardAsync($"checking region {alibaba.RegionId}", () => alibaba.Retry(call).RunAsync("DescribeEipAddresses", $"region {alibaba.RegionId}",
+            c => alibaba.Vpc.DescribeEipAddressesAsync(new DescribeEipAddressesRequest(alibaba.RegionId, ""), c)));
         var checkedWhat = $"region {alibaba.RegionId}";
         if (args.InstanceId is { } instanceId && (args.InstanceType ?? EipFinder.InferInstanceType(instanceId)) == "EcsInstance")
         {
-            var instance = await _diagnostics.GuardAsync($"checking instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, ct));
+            var instance = await _diagnostics.GuardAsync($"checking instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, alibaba.Retry(call)));
             if (instance is null)
             {
                 throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"associating the EIP with {instanceId}").ToException();
@@ -212,7 +213,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                 Description = args.Description,
                 ResourceGroupId = args.ResourceGroupId,
                 Tags = args.Tags,
-            }, c), alibaba, call.Log, ct));
+            }, c), alibaba.Retry(call)));
         var state = new EipAddressState
         {
             AllocationId = allocated.AllocationId, IpAddress = allocated.EipAddress ?? "", Status = "Available", ChargeType = "PostPaid",
@@ -222,7 +223,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         try
         {
             var live = await EipFinder.WaitAsync(alibaba, state.AllocationId, e => e is not null && e.Status is EipFinder.Available or EipFinder.InUse,
-                "to become Available after AllocateEipAddress", call.Log, ct);
+                "to become Available after AllocateEipAddress", alibaba.Retry(call));
             state = StateOf(live!, alibaba.RegionId);
             if (args.InstanceId is { } instanceId)
             {
@@ -254,8 +255,8 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             {
                 InstanceType = instanceType,
                 PrivateIpAddress = args.PrivateIpAddress,
-            }, c), alibaba, call.Log, ct));
-        var live = await _diagnostics.GuardAsync(doing, () => EipFinder.WaitForStatusAsync(alibaba, state.AllocationId, EipFinder.InUse, call.Log, ct));
+            }, c), alibaba.Retry(call)));
+        var live = await _diagnostics.GuardAsync(doing, () => EipFinder.WaitForStatusAsync(alibaba, state.AllocationId, EipFinder.InUse, alibaba.Retry(call)));
         return live is null
             ? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", doing).ToException()
             : StateOf(live, alibaba.RegionId);
@@ -266,7 +267,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     protected override async Task<Observed<EipAddressState>?> ReadAsync(ResourceCall call, string id, EipAddressState? old, EipAddressArgs? oldArgs)
     {
         var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
-        var live = await _diagnostics.GuardAsync($"reading EIP {id}", () => EipFinder.FindAsync(alibaba, id, call.CancellationToken));
+        var live = await _diagnostics.GuardAsync($"reading EIP {id}", () => EipFinder.FindAsync(alibaba, id, alibaba.Retry(call)));
         if (live is null)
         {
             return null;
@@ -293,7 +294,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                     Bandwidth = bandwidth,
                     Name = name,
                     Description = description,
-                }, c), alibaba, call.Log, ct));
+                }, c), alibaba.Retry(call)));
         }
         if (!newArgs.Tags.SequenceEqual(old.Tags))
         {
@@ -301,19 +302,19 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             if (removed.Count > 0)
             {
                 await _diagnostics.GuardAsync($"untagging {describe}", () => AlibabaRetry.RunAsync("UntagResources", AlibabaRetry.Modify,
-                    c => alibaba.Vpc.UntagResourcesAsync(new UntagEipRequest(alibaba.RegionId, id, removed), c), alibaba, call.Log, ct));
+                    c => alibaba.Vpc.UntagResourcesAsync(new UntagEipRequest(alibaba.RegionId, id, removed), c), alibaba.Retry(call)));
             }
             var changed = newArgs.Tags.Where(t => !old.Tags.TryGetValue(t.Key, out var v) || v != t.Value).ToDictionary(StringComparer.Ordinal);
             if (changed.Count > 0)
             {
                 await _diagnostics.GuardAsync($"tagging {describe}", () => AlibabaRetry.RunAsync("TagResources", AlibabaRetry.Modify,
-                    c => alibaba.Vpc.TagResourcesAsync(new TagEipRequest(alibaba.RegionId, id, changed), c), alibaba, call.Log, ct));
+                    c => alibaba.Vpc.TagResourcesAsync(new TagEipRequest(alibaba.RegionId, id, changed), c), alibaba.Retry(call)));
             }
         }
         if (AssociationChanged(old, newArgs))
         {
             // Re-associate in place: unassociate the old holder and wait until Available, then associate and wait until InUse.
-            var steps = new EipReleaseSteps(alibaba, id, call.Log, _diagnostics);
+            var steps = new EipReleaseSteps(alibaba, id, call, _diagnostics);
             var snapshot = await steps.ReadAsync(ct) ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"re-associating {describe}").ToException();
             if (snapshot.IsAssociated)
             {
@@ -325,7 +326,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                 return await AssociateAsync(call, alibaba, old, newArgs, instanceId);
             }
         }
-        var live = await _diagnostics.GuardAsync($"reading {describe}", () => EipFinder.FindAsync(alibaba, id, ct))
+        var live = await _diagnostics.GuardAsync($"reading {describe}", () => EipFinder.FindAsync(alibaba, id, alibaba.Retry(call)))
             ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"updating {describe}").ToException();
         return StateOf(live, alibaba.RegionId);
     }
@@ -336,7 +337,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     {
         var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
         var recoverOptions = clients.Config.Alicloud.VpcEndpoint is { } endpoint ? [$"--config alicloudVpcEndpoint={endpoint}"] : Array.Empty<string>();
-        return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call.Log, _diagnostics, recoverOptions), call, clients.Config.RehearseDeletes,
+        return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call, _diagnostics, recoverOptions), call, clients.Config.RehearseDeletes,
             ReleaseGuard.For(state.IpAddress, oldArgs?.ReleaseGuardDnsNames, clients));
     }
 

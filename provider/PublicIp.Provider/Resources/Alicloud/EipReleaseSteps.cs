@@ -13,9 +13,12 @@ namespace PublicIp.Provider.Resources.Alicloud;
 /// what it can read (status, charge type, deletion protection) and says the calls were not rehearsed.
 /// </summary>
 /// <param name="recoverOptions">Extra options of the recover command in the release warning (e.g. an endpoint override).</param>
-public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId, IResourceLog log, AlibabaDiagnostics diagnostics,
+public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId, ResourceCall call, AlibabaDiagnostics diagnostics,
     IReadOnlyList<string>? recoverOptions = null) : IReleaseSteps
 {
+    private readonly IResourceLog log = call.Log;
+    private readonly Retries.Retry retry = clients.Retry(call);
+
     private AliEip? _live;
     private bool _alreadyGone;
 
@@ -30,11 +33,11 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
 
     public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
     {
-        var eip = await diagnostics.GuardAsync($"reading EIP {allocationId}", () => EipFinder.FindAsync(clients, allocationId, ct));
+        var eip = await diagnostics.GuardAsync($"reading EIP {allocationId}", () => EipFinder.FindAsync(clients, allocationId, retry));
         if (eip is not null && EipFinder.IsTransitional(eip.Status))
         {
             // Unassociate and Release are refused mid-transition; a Releasing EIP settles as gone.
-            eip = await diagnostics.GuardAsync($"waiting for EIP {allocationId}", () => EipFinder.WaitUntilSettledAsync(clients, allocationId, log, ct));
+            eip = await diagnostics.GuardAsync($"waiting for EIP {allocationId}", () => EipFinder.WaitUntilSettledAsync(clients, allocationId, retry));
         }
         _live = eip;
         return eip is null ? null : Snapshot(eip);
@@ -67,15 +70,15 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
             catch (AlibabaApiException e) when (e.Code is "IncorrectEipStatus" or "InvalidAllocationId.NotFound")
             {
                 // Someone else may have unassociated (or released) it meanwhile: that is the goal, not a failure.
-                var now = await EipFinder.FindAsync(clients, allocationId, c);
+                var now = await EipFinder.FindAsync(clients, allocationId, retry);
                 if (now is not null && now.Status != EipFinder.Available)
                 {
                     throw;
                 }
             }
-        }, clients, log, ct));
+        }, retry));
         await diagnostics.GuardAsync(doing, () => EipFinder.WaitAsync(clients, allocationId, e => e is null || e.Status == EipFinder.Available,
-            "to become Available after UnassociateEipAddress", log, ct));
+            "to become Available after UnassociateEipAddress", retry));
     }
 
     public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
@@ -107,9 +110,9 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
                 _alreadyGone = true;
                 await log.WarningAsync($"{address.Describe} was already released (ReleaseEipAddress answered InvalidAllocationId.NotFound)");
             }
-        }, clients, log, ct));
+        }, retry));
     }
 
     public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) =>
-        diagnostics.GuardAsync($"waiting for {address.Describe} to be released", () => EipFinder.WaitUntilGoneAsync(clients, allocationId, log, ct));
+        diagnostics.GuardAsync($"waiting for {address.Describe} to be released", () => EipFinder.WaitUntilGoneAsync(clients, allocationId, retry));
 }

@@ -112,8 +112,8 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         }
     }
 
-    private Task<EcsInstance?> FindInstanceAsync(AlibabaClients alibaba, string instanceId, CancellationToken ct) =>
-        _diagnostics.GuardAsync($"reading instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, ct));
+    private Task<EcsInstance?> FindInstanceAsync(AlibabaClients alibaba, string instanceId, ResourceCall call) =>
+        _diagnostics.GuardAsync($"reading instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, alibaba.Retry(call)));
 
     // ---- preview ----------------------------------------------------------------------------------------------------
 
@@ -124,7 +124,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             return inputs; // the instance is created by the same program: nothing to look at yet
         }
         var alibaba = clients.Alibaba(args.RegionId);
-        var instance = await FindInstanceAsync(alibaba, args.InstanceId, call.CancellationToken)
+        var instance = await FindInstanceAsync(alibaba, args.InstanceId, call)
             ?? throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"allocating a public IP for {args.InstanceId} in {alibaba.RegionId}").ToException();
         foreach (var problem in Preflight(instance, args.VpcRelease, alibaba.Time.GetUtcNow()))
         {
@@ -170,7 +170,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         var alibaba = clients.Alibaba(args.RegionId);
         var ct = call.CancellationToken;
         var doing = $"allocating a public IP for {args.InstanceId}";
-        var instance = await FindInstanceAsync(alibaba, args.InstanceId, ct)
+        var instance = await FindInstanceAsync(alibaba, args.InstanceId, call)
             ?? throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"{doing} in {alibaba.RegionId}").ToException();
         var existing = instance.PublicIpAddresses.Count > 0 ? instance.PublicIpAddresses[0] : null;
         if (args.IpAddress is { } wanted && existing is not null && existing != wanted)
@@ -180,7 +180,8 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 $"{doing}: the instance already has public IP {existing}, and ECS gives an instance only one; to get {wanted}, destroy the resource " +
                 "that holds the current address first (or set the resource option deleteBeforeReplace) [AllocatedAlready]");
         }
-        var ip = await _diagnostics.GuardAsync(doing, () => alibaba.Ecs.AllocatePublicIpAddressAsync(new AllocatePublicIpAddressRequest(args.InstanceId, args.IpAddress), ct));
+        var ip = await _diagnostics.GuardAsync(doing, () => alibaba.Retry(call).RunAsync("AllocatePublicIpAddress", $"instance {args.InstanceId}",
+            c => alibaba.Ecs.AllocatePublicIpAddressAsync(new AllocatePublicIpAddressRequest(args.InstanceId, args.IpAddress), c)));
         if (ip == existing)
         {
             await call.Log.InfoAsync($"instance {args.InstanceId} already had public IP {ip}; ECS returned it and the stack now manages it");
@@ -198,7 +199,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         InstancePublicIpArgs? oldArgs)
     {
         var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
-        var instance = await FindInstanceAsync(alibaba, id, call.CancellationToken);
+        var instance = await FindInstanceAsync(alibaba, id, call);
         // A stack's address is gone when its instance is, or when the instance no longer lists it; an import takes what is there.
         var ip = old?.IpAddress is { Length: > 0 } known
             ? instance?.PublicIpAddresses.FirstOrDefault(a => a == known)
@@ -247,7 +248,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
 
         public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
         {
-            _instance = await resource.FindInstanceAsync(alibaba, state.InstanceId, ct);
+            _instance = await resource.FindInstanceAsync(alibaba, state.InstanceId, call);
             if (_instance is null)
             {
                 _goneReason = $"instance {state.InstanceId} no longer exists, and its public IP {state.IpAddress} went with it; removing it from the stack";
@@ -288,11 +289,12 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             }
             try
             {
-                await alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId), ct);
+                await alibaba.Retry(call).RunAsync("ReleasePublicIpAddress", $"instance {state.InstanceId}",
+                    c => alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId), c));
             }
             catch (AlibabaApiException e) when (e.Code is "InvalidIpAddress.NotFound" or "InvalidInstanceId.NotFound")
             {
-                var now = await resource.FindInstanceAsync(alibaba, state.InstanceId, ct);
+                var now = await resource.FindInstanceAsync(alibaba, state.InstanceId, call);
                 if (now is not null && now.PublicIpAddresses.Contains(state.IpAddress))
                 {
                     throw _diagnostics.Fail(e, doing);
@@ -330,7 +332,8 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         {
             try
             {
-                await alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId, DryRun: true), ct);
+                await alibaba.Retry(call).RunAsync("ReleasePublicIpAddress", $"instance {state.InstanceId}",
+                    c => alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId, DryRun: true), c));
                 // A release that succeeds under DryRun means ECS ignored the flag: it must not pass as a rehearsal.
                 throw new ResourceException(Grpc.Core.StatusCode.Aborted,
                     $"destroy rehearsal: ECS answered the DryRun of ReleasePublicIpAddress for {state.IpAddress} as a real release; run `pulumi refresh` to see what is left");
@@ -357,8 +360,8 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             var doing = $"converting public IP {state.IpAddress} of {instance.InstanceId} to an EIP";
             await call.Log.InfoAsync($"ReleasePublicIpAddress was refused ({deniedWith}) and vpcRelease is convertToEip: {doing} (ConvertNatPublicIpToEip), then releasing that EIP");
             await _diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("ConvertNatPublicIpToEip", AlibabaRetry.Convert,
-                c => alibaba.Ecs.ConvertNatPublicIpToEipAsync(new ConvertNatPublicIpToEipRequest(instance.InstanceId, alibaba.RegionId), c), alibaba, call.Log, ct));
-            var converted = await resource.FindInstanceAsync(alibaba, instance.InstanceId, ct);
+                c => alibaba.Ecs.ConvertNatPublicIpToEipAsync(new ConvertNatPublicIpToEipRequest(instance.InstanceId, alibaba.RegionId), c), alibaba.Retry(call)));
+            var converted = await resource.FindInstanceAsync(alibaba, instance.InstanceId, call);
             var allocationId = converted?.EipAllocationId
                 ?? throw new ResourceException(Grpc.Core.StatusCode.FailedPrecondition,
                     $"{doing}: ConvertNatPublicIpToEip succeeded but {instance.InstanceId} reports no EIP; find the EIP with address {state.IpAddress} in the VPC console " +
@@ -369,7 +372,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         private Task ReleaseConvertedEipAsync(string allocationId, bool dryRun) =>
             dryRun
                 ? call.Log.InfoAsync($"the address was already converted to EIP {allocationId}; destroy would unassociate and release that EIP")
-                : ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, allocationId, call.Log, _diagnostics), call, rehearse: false);
+                : ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, allocationId, call, _diagnostics), call, rehearse: false);
 
         public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) => Task.CompletedTask;
     }

@@ -8,6 +8,7 @@ using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Release;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Resources.Aws;
 
@@ -186,12 +187,13 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     private string Subject(ResourceCall call, ElasticIpState state) => Subject(call, state.PublicIp, state.Id);
 
-    /// <summary>Runs one EC2 call; a cloud failure becomes the catalogue's diagnostic for it.</summary>
-    private static async Task<T> Ec2Async<T>(string action, string subject, Func<Task<T>> send)
+    /// <summary>Runs one EC2 call through the retry primitive; a cloud failure becomes the catalogue's diagnostic for it.</summary>
+    private static async Task<T> Ec2Async<T>(Retry retry, string action, string subject, Func<CancellationToken, Task<T>> send,
+        Func<Exception, string?>? waitFor = null, bool takesPermit = true)
     {
         try
         {
-            return await send();
+            return await retry.RunAsync(action, subject, send, waitFor, takesPermit);
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
@@ -224,7 +226,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             var request = AllocateRequest(args, unknowns.Contains("tags") ? ImmutableSortedDictionary<string, string>.Empty : args.Tags);
             request.DryRun = true;
-            await DryRunAsync(call, "AllocateAddress", subject, () => clients.Ec2.AllocateAddressAsync(request, call.CancellationToken));
+            await DryRunAsync(call, "AllocateAddress", subject, c => clients.Ec2.AllocateAddressAsync(request, c));
         }
         if (unknowns.Contains("instanceId") || unknowns.Contains("networkInterfaceId") || unknowns.Contains("privateIpAddress"))
         {
@@ -241,7 +243,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
                 // The allocation does not exist yet: a placeholder id still lets EC2 check the permission.
                 var request = AssociateRequest(PlaceholderAllocationId, null, args);
                 request.DryRun = true;
-                await DryRunAsync(call, "AssociateAddress", subject, () => clients.Ec2.AssociateAddressAsync(request, call.CancellationToken), placeholderId: true);
+                await DryRunAsync(call, "AssociateAddress", subject, c => clients.Ec2.AssociateAddressAsync(request, c), placeholderId: true);
             }
         }
         if (unknowns.Contains("reverseDnsName"))
@@ -251,7 +253,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         else if (args.ReverseDnsName is { } name)
         {
             var request = new ModifyAddressAttributeRequest { AllocationId = PlaceholderAllocationId, DomainName = name, DryRun = true };
-            await DryRunAsync(call, "ModifyAddressAttribute", subject, () => clients.Ec2.ModifyAddressAttributeAsync(request, call.CancellationToken), placeholderId: true);
+            await DryRunAsync(call, "ModifyAddressAttribute", subject, c => clients.Ec2.ModifyAddressAttributeAsync(request, c), placeholderId: true);
         }
         return inputs;
     }
@@ -271,7 +273,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             {
                 var request = DisassociateRequest(old);
                 request.DryRun = true;
-                await DryRunAsync(call, "DisassociateAddress", subject, () => clients.Ec2.DisassociateAddressAsync(request, call.CancellationToken));
+                await DryRunAsync(call, "DisassociateAddress", subject, c => clients.Ec2.DisassociateAddressAsync(request, c));
             }
             if (targetUnknown)
             {
@@ -281,13 +283,13 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             {
                 var request = AssociateRequest(old.AllocationId, old.PublicIp, newArgs);
                 request.DryRun = true;
-                await DryRunAsync(call, "AssociateAddress", subject, () => clients.Ec2.AssociateAddressAsync(request, call.CancellationToken));
+                await DryRunAsync(call, "AssociateAddress", subject, c => clients.Ec2.AssociateAddressAsync(request, c));
             }
         }
         if (!unknowns.Contains("tags") && !newArgs.Tags.SequenceEqual(old.Tags) && newArgs.Tags.Count > 0 && old.AllocationId.Length > 0)
         {
             var request = new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags), DryRun = true };
-            await DryRunAsync(call, "CreateTags", subject, () => clients.Ec2.CreateTagsAsync(request, call.CancellationToken));
+            await DryRunAsync(call, "CreateTags", subject, c => clients.Ec2.CreateTagsAsync(request, c));
         }
         var ptrChanges = unknowns.Contains("reverseDnsName") || PtrChange(old, newArgs) is not PtrStep.None;
         if (ptrChanges && old.AllocationId.Length > 0)
@@ -299,12 +301,12 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             else if (newArgs.ReverseDnsName is { } name)
             {
                 var request = new ModifyAddressAttributeRequest { AllocationId = old.AllocationId, DomainName = name, DryRun = true };
-                await DryRunAsync(call, "ModifyAddressAttribute", subject, () => clients.Ec2.ModifyAddressAttributeAsync(request, call.CancellationToken));
+                await DryRunAsync(call, "ModifyAddressAttribute", subject, c => clients.Ec2.ModifyAddressAttributeAsync(request, c));
             }
             else
             {
                 var request = new ResetAddressAttributeRequest { AllocationId = old.AllocationId, Attribute = AddressAttributeName.DomainName, DryRun = true };
-                await DryRunAsync(call, "ResetAddressAttribute", subject, () => clients.Ec2.ResetAddressAttributeAsync(request, call.CancellationToken));
+                await DryRunAsync(call, "ResetAddressAttribute", subject, c => clients.Ec2.ResetAddressAttributeAsync(request, c));
             }
             outputs = outputs.Set("ptrRecord", PropertyValue.Unknown());
         }
@@ -322,11 +324,11 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     private static readonly string[] AssociationOutputs = ["associationId", "instanceId", "networkInterfaceId", "privateIpAddress"];
 
     /// <summary>DryRunOperation is "would succeed"; anything else (UnauthorizedOperation first) is a preview error.</summary>
-    private static async Task DryRunAsync<T>(ResourceCall call, string action, string subject, Func<Task<T>> send, bool placeholderId = false)
+    private async Task DryRunAsync<T>(ResourceCall call, string action, string subject, Func<CancellationToken, Task<T>> send, bool placeholderId = false)
     {
         try
         {
-            await send();
+            await clients.Ec2Retry(call).RunAsync(action, subject, send);
         }
         catch (AmazonEC2Exception e) when (e.ErrorCode == "DryRunOperation")
         {
@@ -369,8 +371,9 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     protected override async Task<(string Id, ElasticIpState State)> CreateAsync(ResourceCall call, ElasticIpArgs args)
     {
         var ec2 = clients.Ec2;
-        var allocated = await Ec2Async("AllocateAddress", Subject(call, args.Address, null),
-            () => ec2.AllocateAddressAsync(AllocateRequest(args, args.Tags), call.CancellationToken));
+        var retry = clients.Ec2Retry(call);
+        var allocated = await Ec2Async(retry, "AllocateAddress", Subject(call, args.Address, null),
+            c => ec2.AllocateAddressAsync(AllocateRequest(args, args.Tags), c));
         var state = new ElasticIpState
         {
             AllocationId = AddressFinder.Present(allocated.AllocationId) ?? "",
@@ -393,7 +396,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             if (associate)
             {
-                state = await AssociateAsync(call, state, args);
+                state = await AssociateAsync(call, retry, state, args);
             }
             if (args.ReverseDnsName is { } name)
             {
@@ -429,8 +432,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     private async Task<ElasticIpState> SetReverseDnsAsync(ResourceCall call, ElasticIpState state, string name)
     {
         var subject = Subject(call, state);
-        await Ec2Async("ModifyAddressAttribute", subject, () => clients.Ec2.ModifyAddressAttributeAsync(
-            new ModifyAddressAttributeRequest { AllocationId = state.AllocationId, DomainName = name }, call.CancellationToken));
+        await Ec2Async(clients.Ec2Retry(call), "ModifyAddressAttribute", subject, c => clients.Ec2.ModifyAddressAttributeAsync(
+            new ModifyAddressAttributeRequest { AllocationId = state.AllocationId, DomainName = name }, c));
         await call.Log.StatusAsync($"waiting for EC2 to apply the reverse DNS record {name} of {state.PublicIp}");
         var ptr = await WaitForPtrAsync(call, state, "ModifyAddressAttribute", name);
         if (ptr.IsFailed || !ReverseDns.SameName(ptr.Record, name))
@@ -447,8 +450,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     private async Task<ElasticIpState> ResetReverseDnsAsync(ResourceCall call, ElasticIpState state)
     {
         var subject = Subject(call, state);
-        await Ec2Async("ResetAddressAttribute", subject, () => clients.Ec2.ResetAddressAttributeAsync(
-            new ResetAddressAttributeRequest { AllocationId = state.AllocationId, Attribute = AddressAttributeName.DomainName }, call.CancellationToken));
+        await Ec2Async(clients.Ec2Retry(call), "ResetAddressAttribute", subject, c => clients.Ec2.ResetAddressAttributeAsync(
+            new ResetAddressAttributeRequest { AllocationId = state.AllocationId, Attribute = AddressAttributeName.DomainName }, c));
         await call.Log.StatusAsync($"waiting for EC2 to remove the reverse DNS record {state.ReverseDnsName} of {state.PublicIp}");
         var ptr = await WaitForPtrAsync(call, state, "ResetAddressAttribute", state.ReverseDnsName!);
         if (ptr.BlocksRelease || ptr.IsFailed)
@@ -464,8 +467,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     {
         try
         {
-            return await Ec2Async("DescribeAddressesAttribute", Subject(call, state), () => ReverseDnsWaiter.WaitSettledAsync(
-                clients.Ec2, state.AllocationId, state.PublicIp, Budget(call), call.Log, _time, call.CancellationToken));
+            return await Ec2Async(clients.Ec2Retry(call), "DescribeAddressesAttribute", Subject(call, state), c => ReverseDnsWaiter.WaitSettledAsync(
+                clients.Ec2, state.AllocationId, state.PublicIp, clients.Ec2Retry(call)), takesPermit: false);
         }
         catch (PtrStillPendingException)
         {
@@ -483,17 +486,15 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     }
 
     /// <summary>Associates and reads the association back; retries the new-allocation consistency window.</summary>
-    private async Task<ElasticIpState> AssociateAsync(ResourceCall call, ElasticIpState state, ElasticIpArgs args)
+    private async Task<ElasticIpState> AssociateAsync(ResourceCall call, Retry retry, ElasticIpState state, ElasticIpArgs args)
     {
         var ec2 = clients.Ec2;
         var subject = Subject(call, state);
         var request = AssociateRequest(state.AllocationId, state.PublicIp, args);
-        var associated = await Ec2Async("AssociateAddress", subject, () => Retry.WhileAsync(
-            $"ec2:AssociateAddress on {state.PublicIp}",
+        var associated = await Ec2Async(retry, "AssociateAddress", subject,
             c => ec2.AssociateAddressAsync(request, c),
-            e => e is AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } ? "EC2 does not see the new allocation yet (eventual consistency)" : null,
-            Budget(call), call.Log, _time, call.CancellationToken));
-        var found = await Ec2Async("DescribeAddresses", subject, () => AddressFinder.FindAsync(ec2, state.Id, call.CancellationToken));
+            e => e is AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } ? "EC2 does not see the new allocation yet (eventual consistency)" : null);
+        var found = (await Ec2Async(retry, "DescribeAddresses", subject, c => clients.Ec2Api.Addresses.LookupAsync(state.Id, c), takesPermit: false)).Address;
         return state with
         {
             AssociationId = AddressFinder.Present(associated.AssociationId) ?? AddressFinder.Present(found?.AssociationId),
@@ -524,22 +525,10 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         return request;
     }
 
-    private static RetryOptions Budget(ResourceCall call) => RetryOptions.EventualConsistency with { Budget = RetryBudget(call.Timeout, TimeSpan.Zero) };
-
-    /// <summary>
-    /// How long retries may still take: what is left of the engine's timeout, less a margin so our diagnostic
-    /// reaches the user before the deadline does, and never more than the usual consistency window.
-    /// </summary>
-    internal static TimeSpan RetryBudget(TimeSpan timeout, TimeSpan used)
-    {
-        var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, timeout.Ticks / 10));
-        var left = timeout - margin - used;
-        return left < TimeSpan.Zero ? TimeSpan.Zero : left < RetryOptions.EventualConsistency.Budget ? left : RetryOptions.EventualConsistency.Budget;
-    }
-
     protected override async Task<Observed<ElasticIpState>?> ReadAsync(ResourceCall call, string id, ElasticIpState? old, ElasticIpArgs? oldArgs)
     {
-        var lookup = await Ec2Async("DescribeAddresses", Subject(call, old?.PublicIp, id), () => AddressFinder.LookupAsync(clients.Ec2, id, call.CancellationToken));
+        var lookup = await Ec2Async(clients.Ec2Retry(call), "DescribeAddresses", Subject(call, old?.PublicIp, id),
+            c => clients.Ec2Api.Addresses.LookupAsync(id, c), takesPermit: false);
         if (lookup.Address is not { } found)
         {
             if (old is not null)
@@ -552,7 +541,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         }
         var tags = (found.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal);
         var ptr = AddressFinder.Present(found.AllocationId) is { } allocationId
-            ? await Ec2Async("DescribeAddressesAttribute", Subject(call, found.PublicIp, id), () => ReverseDns.FindAsync(clients.Ec2, allocationId, call.CancellationToken))
+            ? await Ec2Async(clients.Ec2Retry(call), "DescribeAddressesAttribute", Subject(call, found.PublicIp, id), c => ReverseDns.FindAsync(clients.Ec2, allocationId, c))
             : PtrState.None;
         var state = new ElasticIpState
         {
@@ -593,6 +582,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     protected override async Task<ElasticIpState> UpdateAsync(ResourceCall call, string id, ElasticIpState old, ElasticIpArgs oldArgs, ElasticIpArgs newArgs)
     {
         var ec2 = clients.Ec2;
+        var retry = clients.Ec2Retry(call);
         var subject = Subject(call, old);
         var state = old with { AllowReassociation = newArgs.AllowReassociation };
         // First, so that a record EC2 refuses (forward check) fails the update before anything else changed.
@@ -607,13 +597,13 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             var removed = old.Tags.Keys.Where(k => !newArgs.Tags.ContainsKey(k)).ToList();
             if (removed.Count > 0)
             {
-                await Ec2Async("DeleteTags", subject, () => ec2.DeleteTagsAsync(
-                    new DeleteTagsRequest { Resources = [old.AllocationId], Tags = removed.Select(k => new Tag { Key = k }).ToList() }, call.CancellationToken));
+                await Ec2Async(retry, "DeleteTags", subject, c => ec2.DeleteTagsAsync(
+                    new DeleteTagsRequest { Resources = [old.AllocationId], Tags = removed.Select(k => new Tag { Key = k }).ToList() }, c));
             }
             if (newArgs.Tags.Count > 0)
             {
-                await Ec2Async("CreateTags", subject, () => ec2.CreateTagsAsync(
-                    new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags) }, call.CancellationToken));
+                await Ec2Async(retry, "CreateTags", subject, c => ec2.CreateTagsAsync(
+                    new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags) }, c));
             }
             state = state with { Tags = newArgs.Tags };
         }
@@ -623,11 +613,11 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         }
         if (state.AssociationId is not null || (state.Domain == Standard && state.InstanceId is not null))
         {
-            await Ec2Async("DisassociateAddress", subject, async () =>
+            await Ec2Async(retry, "DisassociateAddress", subject, async c =>
             {
                 try
                 {
-                    return await ec2.DisassociateAddressAsync(DisassociateRequest(state), call.CancellationToken);
+                    return await ec2.DisassociateAddressAsync(DisassociateRequest(state), c);
                 }
                 catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAssociationID.NotFound")
                 {
@@ -638,7 +628,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         }
         return newArgs.InstanceId is null && newArgs.NetworkInterfaceId is null
             ? state
-            : await AssociateAsync(call, state, newArgs);
+            : await AssociateAsync(call, retry, state, newArgs);
     }
 
     private static DisassociateAddressRequest DisassociateRequest(ElasticIpState state) =>
@@ -651,7 +641,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     /// the same steps run with DryRun and the delete fails on purpose, so the stack keeps the address.
     /// </summary>
     protected override Task DeleteAsync(ResourceCall call, string id, ElasticIpState state, ElasticIpArgs? oldArgs) =>
-        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2, call, id, state, _time, clients.Config.Aws), call, clients.Config.RehearseDeletes,
+        ReleaseWorkflow.RunAsync(new ElasticIpRelease(clients.Ec2Api, call, id, state, _time, clients.Config.Aws), call, clients.Config.RehearseDeletes,
             ReleaseGuard.For(state.PublicIp, oldArgs?.ReleaseGuardDnsNames, clients));
 
     private static List<Tag> ToSdkTags(IReadOnlyDictionary<string, string> tags) =>

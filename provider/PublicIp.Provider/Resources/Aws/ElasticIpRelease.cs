@@ -6,6 +6,7 @@ using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Release;
+using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Resources.Aws;
 
@@ -18,6 +19,8 @@ namespace PublicIp.Provider.Resources.Aws;
 internal sealed class ElasticIpRelease : IReleaseSteps
 {
     private readonly IAmazonEC2 _ec2;
+    private readonly Ec2Api _api;
+    private readonly Retry _retry;
     private readonly ResourceCall _call;
     private readonly string _id;
     private readonly ElasticIpState _state;
@@ -37,11 +40,13 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     /// </summary>
     internal static readonly TimeSpan InUseWindow = TimeSpan.FromSeconds(60);
 
-    public ElasticIpRelease(IAmazonEC2 ec2, ResourceCall call, string id, ElasticIpState state, TimeProvider time, AwsConfig? aws = null)
+    public ElasticIpRelease(Ec2Api api, ResourceCall call, string id, ElasticIpState state, TimeProvider time, AwsConfig? aws = null)
     {
         _region = aws?.Region;
         _endpoint = aws?.Endpoint;
-        _ec2 = ec2;
+        _api = api;
+        _ec2 = api.Client;
+        _retry = api.Retry(call);
         _call = call;
         _id = id;
         _state = state;
@@ -131,7 +136,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         PtrState settled;
         try
         {
-            settled = await ReverseDnsWaiter.WaitSettledAsync(_ec2, _id, PublicIp, RetryOptions.EventualConsistency with { Budget = Remaining() }, _call.Log, _time, ct);
+            settled = await ReverseDnsWaiter.WaitSettledAsync(_ec2, _id, PublicIp, _retry);
         }
         catch (PtrStillPendingException)
         {
@@ -157,7 +162,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     {
         try
         {
-            return await ReverseDns.FindAsync(_ec2, _id, ct);
+            return await _retry.RunAsync("DescribeAddressesAttribute", Describe, c => ReverseDns.FindAsync(_ec2, _id, c));
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
@@ -270,7 +275,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     {
         try
         {
-            await Retry.WhileAsync($"ec2:{action} on {Describe}", async c =>
+            await _retry.RunAsync(action, Describe, async c =>
             {
                 try
                 {
@@ -280,7 +285,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
                 {
                     await _call.Log.DebugAsync($"rehearsal: ec2:{action} on {Subject} would succeed");
                 }
-            }, dryRun ? _ => null : Retryable, RetryOptions.EventualConsistency with { Budget = Remaining() }, _call.Log, _time, ct);
+            }, dryRun ? _ => null : Retryable);
         }
         catch (HeldByServiceException held)
         {
@@ -336,7 +341,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     {
         try
         {
-            return await AddressFinder.LookupAsync(_ec2, _id, ct);
+            return await _retry.RunAsync("DescribeAddresses", Describe, c => _api.Addresses.LookupAsync(_id, c), takesPermit: false);
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
@@ -353,7 +358,8 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         }
         try
         {
-            var found = await _ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eni] }, ct);
+            var found = await _retry.RunAsync("DescribeNetworkInterfaces", Describe,
+                c => _ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eni] }, c));
             var description = AddressFinder.Present((found.NetworkInterfaces ?? []).FirstOrDefault()?.Description);
             return description is null ? holder : $"{holder}, described as \"{description}\"";
         }
@@ -362,8 +368,6 @@ internal sealed class ElasticIpRelease : IReleaseSteps
             return holder; // the diagnostic is about the release; a failed look-up must not replace it
         }
     }
-
-    private TimeSpan Remaining() => ElasticIp.RetryBudget(_call.Timeout, _time.GetElapsedTime(_started));
 
     /// <summary>AuthFailure while DescribeAddresses still lists the address as ours: a managed service holds it.</summary>
     private sealed class HeldByServiceException(string? holder, Exception inner) : Exception("held by a managed service", inner)

@@ -1,0 +1,38 @@
+using System.Net;
+using PublicIp.Alibaba;
+
+namespace PublicIp.Provider.Retries;
+
+/// <summary>
+/// Alibaba Cloud's flow control, per endpoint, region and API. Alibaba publishes per-API quotas in each product's
+/// console rather than one table; the provider plans with 20 calls/s (burst 20) for Describe calls and 10/s (burst 10)
+/// for changes, and adapts from there to what the API answers. Throttling codes (Throttling, Throttling.User,
+/// Throttling.Api, Rejected.Throttling) and ServiceUnavailable are waited out, honouring x-acs-retry-after;
+/// SystemBusy, InternalError, other HTTP 5xx and transport failures count as server errors.
+/// </summary>
+public sealed class AlibabaLimits(int maxServerErrorRetries) : ITransientErrors
+{
+    public static readonly BucketLimit Describe = new(20, 20);
+    public static readonly BucketLimit Change = new(10, 10);
+
+    public static BucketLimit For(string action) => action.StartsWith("Describe", StringComparison.Ordinal) ? Describe : Change;
+
+    public string Api => "Alibaba Cloud";
+
+    public string ActionPrefix => "alibaba";
+
+    public string RateScaleKey => "publicip:alicloudRequestRateScale";
+
+    public int MaxServerErrorRetries { get; } = maxServerErrorRetries;
+
+    public Transient? Classify(Exception e) => e switch
+    {
+        AlibabaApiException { IsThrottling: true } a => new Transient(TransientKind.Throttled, a.Code, a.RetryAfter),
+        AlibabaApiException { Code: "ServiceUnavailable" } a => new Transient(TransientKind.Throttled, a.Code, a.RetryAfter),
+        AlibabaApiException { HttpStatus: HttpStatusCode.ServiceUnavailable } a => new Transient(TransientKind.Throttled, a.Code, a.RetryAfter),
+        AlibabaApiException { Code: "SystemBusy" or "InternalError" } a => new Transient(TransientKind.ServerError, a.Code, a.RetryAfter),
+        AlibabaApiException { HttpStatus: >= HttpStatusCode.InternalServerError } a => new Transient(TransientKind.ServerError, a.Code, a.RetryAfter),
+        AlibabaTransportException t => new Transient(TransientKind.ServerError, t.IsTimeout ? "Transport.Timeout" : "Transport.Failure"),
+        _ => null,
+    };
+}
