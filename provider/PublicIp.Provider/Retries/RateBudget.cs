@@ -132,6 +132,7 @@ public sealed class RateBudget
         private double _owed;
         private long _lastRefill;
         private long _lastThrottle;
+        private long _lastDecrease;
         private long _lastProbe;
         private bool _idle;
 
@@ -210,9 +211,10 @@ public sealed class RateBudget
             lock (_gate)
             {
                 var now = _time.GetTimestamp();
-                if (_time.GetElapsedTime(_lastThrottle, now) >= DecreaseSpacing)
+                if (_time.GetElapsedTime(_lastDecrease, now) >= DecreaseSpacing)
                 {
                     _rate = Math.Max(_documented * 0.1, _rate * Decrease);
+                    _lastDecrease = now;
                 }
                 _lastThrottle = _lastProbe = now;
                 // Half a token behind the cloud's refill from now on: a permit granted a moment before the cloud's
