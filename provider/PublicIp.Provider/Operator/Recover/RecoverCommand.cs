@@ -1,3 +1,4 @@
+using PublicIp.Protocol.Resources;
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
@@ -114,7 +115,8 @@ public sealed class RecoverCommand : IOperatorCommand
         {
             throw diagnostics.Fail(e, $"recovering EIP {r.Ip}");
         }
-        await diagnostics.GuardAsync($"waiting for EIP {allocated.AllocationId}", () => EipFinder.WaitForStatusAsync(clients, allocated.AllocationId, EipFinder.Available, log, ct));
+        await diagnostics.GuardAsync($"waiting for EIP {allocated.AllocationId}", () => EipFinder.WaitForStatusAsync(clients, allocated.AllocationId, EipFinder.Available,
+            clients.Retry(ResourceCall.Detached($"recover {r.Ip}", "publicip:alicloud:EipAddress", log, ct))));
         return Report(context, r, new Outcome("alicloud", r.Region, allocated.EipAddress ?? r.Ip, allocated.AllocationId, "recovered",
             $"allocated again as {allocated.AllocationId} (pay-as-you-go; bandwidth, name and tags are not recovered)",
             ImportLine("publicip:alicloud:EipAddress", r.ResourceName, allocated.AllocationId)), 0);
