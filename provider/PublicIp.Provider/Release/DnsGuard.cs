@@ -147,17 +147,17 @@ public static class DnsGuard
         var remedy = new List<string>();
         if (pointing.Count > 0)
         {
-            remedy.Add($"Point {string.Join(", ", pointing.Select(p => p.Name))} elsewhere (or delete the records), wait for their TTL to pass, then run the destroy again");
+            remedy.Add($"point {string.Join(", ", pointing.Select(p => p.Name))} elsewhere (or delete the records), wait for their TTL to pass, then run the destroy again");
         }
         if (unknown.Count > 0)
         {
-            remedy.Add($"Make {lookup.ResolverName} answer for {string.Join(", ", unknown.Select(u => u.Name))} (or set publicip:dnsResolver to one that can), then run the destroy again");
+            remedy.Add($"make {lookup.ResolverName} answer for {string.Join(", ", unknown.Select(u => u.Name))} (or set publicip:dnsResolver to one that can), then run the destroy again");
         }
         remedy.Add("if you are sure no name points at the address, remove the names from releaseGuardDnsNames and run `pulumi up` before destroying");
         throw new ResourceException(StatusCode.FailedPrecondition,
             $"refusing to release {subject}: {(pointing.Count > 0 ? $"DNS still points at {publicIp}" : "the release guard could not resolve every name")} " +
             $"(releaseGuardDnsNames, resolved with {lookup.ResolverName}); a released address goes back to the pool, and whoever allocates it next receives that traffic. " +
-            "Nothing was changed and the address stays in the stack.\n" + string.Join("\n", lines) + "\n" + string.Join("; ", remedy) + ".");
+            "Nothing was changed and the address stays in the stack.\n" + string.Join("\n", lines) + "\nTo release it: " + string.Join("; or ", remedy) + ".");
     }
 }
 
