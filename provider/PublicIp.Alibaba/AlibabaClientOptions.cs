@@ -25,6 +25,9 @@ public sealed record AlibabaClientOptions
 
     public required AlibabaCredentials Credentials { get; init; }
 
+    /// <summary>When set, each attempt is signed with what this gives (an assumed role's renewed session), not <see cref="Credentials"/>.</summary>
+    public IAlibabaCredentialsSource? CredentialsSource { get; init; }
+
     public AlibabaSignatureMode SignatureMode { get; init; } = AlibabaSignatureMode.Acs3HmacSha256;
 
     /// <summary>Per-product endpoint override, a full URL such as http://127.0.0.1:1234 (tests, private endpoints).</summary>

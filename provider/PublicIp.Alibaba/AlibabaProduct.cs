@@ -7,6 +7,8 @@ public enum AlibabaProduct
 {
     Ecs,
     Vpc,
+    /// <summary>Security Token Service, for AssumeRole.</summary>
+    Sts,
 }
 
 /// <summary>API versions and regional endpoints, mapped as the official SDKs (ecs20140526 7.11.6, vpc20160428 7.3.2) map them.</summary>
@@ -16,6 +18,7 @@ public static partial class AlibabaEndpoints
     {
         AlibabaProduct.Ecs => "2014-05-26",
         AlibabaProduct.Vpc => "2016-04-28",
+        AlibabaProduct.Sts => "2015-04-01",
         _ => throw new ArgumentOutOfRangeException(nameof(product)),
     };
 
@@ -86,6 +89,8 @@ public static partial class AlibabaEndpoints
         {
             AlibabaProduct.Ecs => ("ecs", EcsMap),
             AlibabaProduct.Vpc => ("vpc", VpcMap),
+            // STS has regional endpoints sts.<region>.aliyuncs.com in every region (the credentials SDKs' default).
+            AlibabaProduct.Sts => ("sts", FrozenDictionary<string, string>.Empty),
             _ => throw new ArgumentOutOfRangeException(nameof(product)),
         };
         var host = map.TryGetValue(regionId, out var mapped) ? mapped : $"{code}.{regionId}.aliyuncs.com";

@@ -117,7 +117,8 @@ public sealed class AlibabaRpcClient : IAlibabaRpcClient
     private async Task<JsonElement> SendOnceAsync(AlibabaProduct product, string action, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
     {
         // Each attempt is signed afresh: a retried request with the old nonce would be refused as a replay.
-        using var message = BuildMessage(product, action, parameters);
+        var credentials = _options.CredentialsSource is { } source ? await source.GetAsync(cancellationToken) : _options.Credentials;
+        using var message = BuildMessage(product, action, parameters, credentials);
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         HttpResponseMessage response;
@@ -153,12 +154,11 @@ public sealed class AlibabaRpcClient : IAlibabaRpcClient
         }
     }
 
-    private HttpRequestMessage BuildMessage(AlibabaProduct product, string action, IReadOnlyDictionary<string, string> parameters)
+    private HttpRequestMessage BuildMessage(AlibabaProduct product, string action, IReadOnlyDictionary<string, string> parameters, AlibabaCredentials credentials)
     {
         var endpoint = EndpointFor(product);
         var baseUrl = $"{endpoint.Scheme}://{endpoint.Authority}/";
         var version = AlibabaEndpoints.ApiVersion(product);
-        var credentials = _options.Credentials;
         var timestamp = AcsEncoding.FormatTimestamp(_time.GetUtcNow());
         var nonce = _nonces.NextNonce();
 

@@ -31,6 +31,12 @@ public sealed class AlibabaEmulator : IAsyncDisposable
     private readonly Lock _faultGate = new();
     private readonly List<Fault> _faults = [];
 
+    // Sessions STS AssumeRole issued: the key, its secret and token, the role, and when it stops being accepted.
+    private readonly ConcurrentDictionary<string, (EmulatorCredential Credential, string RoleArn, DateTimeOffset Expires)> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>The access key ids STS AssumeRole issued, oldest first is not guaranteed.</summary>
+    public IReadOnlyCollection<string> IssuedSessionKeys => [.. _sessions.Keys];
+
     private AlibabaEmulator(WebApplication app, AlibabaEmulatorOptions options)
     {
         _app = app;
@@ -157,7 +163,7 @@ public sealed class AlibabaEmulator : IAsyncDisposable
         var version = isV3 ? request.Headers["x-acs-version"].ToString() : all.GetValueOrDefault("Version");
         var apiParameters = isV3 ? all : all.Where(p => !CommonV1Parameters.Contains(p.Key)).ToDictionary(StringComparer.Ordinal);
         var requestId = Guid.NewGuid().ToString("D").ToUpperInvariant();
-        var product = version == "2016-04-28" ? "Vpc" : "Ecs";
+        var product = version switch { "2016-04-28" => "Vpc", StsVersion => "Sts", _ => "Ecs" };
         string? accessKeyId = null;
         string? nonce = null;
         try
@@ -182,7 +188,7 @@ public sealed class AlibabaEmulator : IAsyncDisposable
                     throw injected;
                 }
             }
-            var result = World.Handle(version ?? "", action, apiParameters);
+            var result = product == "Sts" ? AssumeRole(action, apiParameters) : World.Handle(version ?? "", action, apiParameters);
             result["RequestId"] = requestId;
             Log(action, apiParameters, isV3, request.Method, accessKeyId, nonce, 200, null);
             context.Response.StatusCode = 200;
@@ -195,7 +201,7 @@ public sealed class AlibabaEmulator : IAsyncDisposable
             var body = new JsonObject
             {
                 ["RequestId"] = requestId,
-                ["HostId"] = product == "Vpc" ? "vpc.aliyuncs.com" : "ecs.aliyuncs.com",
+                ["HostId"] = $"{product.ToLowerInvariant()}.aliyuncs.com",
                 ["Code"] = e.Code,
                 ["Message"] = e.Message,
                 ["Recommend"] = $"https://api.aliyun.com/troubleshoot?q={e.Code}&product={product}&requestId={requestId}",
@@ -286,9 +292,65 @@ public sealed class AlibabaEmulator : IAsyncDisposable
     private static EmulatorErrorException SignatureDoesNotMatch() =>
         new(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.");
 
-    private EmulatorCredential FindCredential(string accessKeyId) =>
-        _options.Credentials.FirstOrDefault(c => c.AccessKeyId == accessKeyId)
-        ?? throw new EmulatorErrorException(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+    private EmulatorCredential FindCredential(string accessKeyId)
+    {
+        if (_sessions.TryGetValue(accessKeyId, out var session))
+        {
+            return _options.Clock.GetUtcNow() < session.Expires
+                ? session.Credential
+                : throw new EmulatorErrorException(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.");
+        }
+        return _options.Credentials.FirstOrDefault(c => c.AccessKeyId == accessKeyId)
+            ?? throw new EmulatorErrorException(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+    }
+
+    private const string StsVersion = "2015-04-01";
+
+    /// <summary>
+    /// STS AssumeRole (2015-04-01) as its API reference describes it: RoleArn and RoleSessionName required, DurationSeconds
+    /// 900 to 43200 (default 3600); the answer's Credentials carry an STS.-prefixed key, its secret, the SecurityToken that
+    /// must accompany it, and an ISO 8601 Expiration. Calls signed with an expired session get InvalidSecurityToken.Expired.
+    /// </summary>
+    private JsonObject AssumeRole(string action, IReadOnlyDictionary<string, string> p)
+    {
+        if (action != "AssumeRole")
+        {
+            throw new EmulatorErrorException(400, "InvalidAction.NotFound", $"Specified api {action} is not found.");
+        }
+        var roleArn = p.GetValueOrDefault("RoleArn");
+        if (string.IsNullOrEmpty(roleArn) || !roleArn.StartsWith("acs:ram::", StringComparison.Ordinal))
+        {
+            throw new EmulatorErrorException(400, "InvalidParameter.RoleArn", "The parameter RoleArn is wrongly formed.");
+        }
+        var sessionName = p.GetValueOrDefault("RoleSessionName");
+        if (string.IsNullOrEmpty(sessionName))
+        {
+            throw new EmulatorErrorException(400, "MissingRoleSessionName", "RoleSessionName is mandatory for this action.");
+        }
+        var seconds = p.TryGetValue("DurationSeconds", out var d) ? int.Parse(d, System.Globalization.CultureInfo.InvariantCulture) : 3600;
+        if (seconds is < 900 or > 43200)
+        {
+            throw new EmulatorErrorException(400, "InvalidParameter.DurationSeconds", "The Min/Max value of DurationSeconds is 15min/12hr.");
+        }
+        var expires = _options.Clock.GetUtcNow() + (_options.StsSessionLifetime ?? TimeSpan.FromSeconds(seconds));
+        var credential = new EmulatorCredential("STS." + Guid.NewGuid().ToString("N")[..20], Guid.NewGuid().ToString("N"), "CAIS" + Guid.NewGuid().ToString("N"));
+        _sessions[credential.AccessKeyId] = (credential, roleArn, expires);
+        return new JsonObject
+        {
+            ["Credentials"] = new JsonObject
+            {
+                ["AccessKeyId"] = credential.AccessKeyId,
+                ["AccessKeySecret"] = credential.AccessKeySecret,
+                ["SecurityToken"] = credential.SecurityToken,
+                ["Expiration"] = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            },
+            ["AssumedRoleUser"] = new JsonObject
+            {
+                ["Arn"] = $"{roleArn.Replace(":role/", ":assumed-role/", StringComparison.Ordinal)}/{sessionName}",
+                ["AssumedRoleId"] = $"3{Random.Shared.NextInt64(10000000000000, 99999999999999)}:{sessionName}",
+            },
+        };
+    }
 
     private void CheckTimestamp(string? value)
     {

@@ -46,6 +46,12 @@ public sealed record AlibabaEmulatorOptions
     /// <summary>How often one instance may have its public IP released (OperationTimesOverLimit beyond).</summary>
     public int PublicIpReleaseQuota { get; init; } = 3;
 
+    /// <summary>
+    /// How long STS AssumeRole sessions live; null gives the DurationSeconds asked for (900-43200 s, as STS enforces).
+    /// Tests shorten it to see a session end in seconds.
+    /// </summary>
+    public TimeSpan? StsSessionLifetime { get; init; }
+
     /// <summary>How far a signed timestamp may be from the emulator clock (Alibaba allows 15 minutes).</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(15);
 }

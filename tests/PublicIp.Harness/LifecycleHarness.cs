@@ -73,6 +73,8 @@ public sealed class LifecycleHarness : IAsyncDisposable
                 ["AWS_CONFIG_FILE"] = "/dev/null",
                 ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
                 ["AWS_EC2_METADATA_DISABLED"] = "true",
+                // Nor the developer's Alibaba Cloud CLI profiles (~/.aliyun/config.json), unless a test names a file.
+                ["ALIBABA_CLOUD_CONFIG_FILE"] = environment?.GetValueOrDefault("ALIBABA_CLOUD_CONFIG_FILE") ?? "/dev/null",
             };
             plugin = await PluginProcess.StartAsync([.. flags ?? [], engine.Address], env, ct: ct);
             var harness = new LifecycleHarness(engine, plugin);

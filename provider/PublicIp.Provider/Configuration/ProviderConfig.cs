@@ -37,6 +37,18 @@ public sealed record AlicloudConfig(
     int MaxRetries,
     double RequestRateScale = 1)
 {
+    /// <summary>The RAM role to assume through STS AssumeRole with the base credentials (alicloudAssumeRole).</summary>
+    public RoleToAssume? AssumeRole { get; init; }
+
+    /// <summary>STS endpoint override (alicloudStsEndpoint, ALIBABA_CLOUD_ENDPOINT_STS); null means sts.&lt;region&gt;.aliyuncs.com.</summary>
+    public string? StsEndpoint { get; init; }
+
+    /// <summary>Alibaba Cloud CLI profile to read when neither config nor environment has keys (alicloudProfile, ALIBABA_CLOUD_PROFILE).</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>The CLI's profile file (alicloudConfigFile, ALIBABA_CLOUD_CONFIG_FILE); null means ~/.aliyun/config.json.</summary>
+    public string? ConfigFile { get; init; }
+
     public override string ToString() => $"AlicloudConfig {{ Region = {Region}, EcsEndpoint = {EcsEndpoint}, VpcEndpoint = {VpcEndpoint}, SignatureVersion = {SignatureVersion}, MaxRetries = {MaxRetries}, RequestRateScale = {RequestRateScale} }}";
 }
 
@@ -84,6 +96,14 @@ public static class ConfigKeys
         "How many times a call is retried after an Alibaba Cloud server error (HTTP 5xx, SystemBusy) or a transport failure (0-25, default 5). Throttling (Throttling, Throttling.User, Throttling.Api, Rejected.Throttling, ServiceUnavailable) is not counted: it is waited out, honouring x-acs-retry-after, for as long as the operation's timeout allows.") with { Default = 5, Min = 0, Max = 25 };
     public static readonly PropertySpec AlicloudRequestRateScale = Key("alicloudRequestRateScale", PropertyType.String,
         "Multiplies the Alibaba Cloud request rates the provider plans with per endpoint and region (20/s for Describe calls, 10/s for changes; 0.01-100, default 1). Below 1 leaves room for other tools using the same account; above 1 for raised quotas. The provider also adapts to throttling by itself.") with { RawType = NumberType, Default = 1 };
+    public static readonly PropertySpec AlicloudAssumeRole = Key("alicloudAssumeRole", PropertyType.String,
+        "A RAM role to assume with the base credentials (config keys, the ALIBABA_CLOUD_* environment, or a CLI profile); ECS and VPC calls are signed with its session and SecurityToken, renewed before they expire.") with { RawType = @"{""$ref"": ""#/types/publicip:config:AlicloudAssumeRole""}" };
+    public static readonly PropertySpec AlicloudStsEndpoint = Key("alicloudStsEndpoint", PropertyType.String,
+        "STS endpoint URL override for alicloudAssumeRole; otherwise sts.<region>.aliyuncs.com.", "ALIBABA_CLOUD_ENDPOINT_STS", "STS_ENDPOINT");
+    public static readonly PropertySpec AlicloudProfile = Key("alicloudProfile", PropertyType.String,
+        "Alibaba Cloud CLI profile to take credentials from when neither config nor environment has keys (modes AK, StsToken, RamRoleArn, ChainableRamRoleArn); otherwise the file's current profile.", "ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE");
+    public static readonly PropertySpec AlicloudConfigFile = Key("alicloudConfigFile", PropertyType.String,
+        "The Alibaba Cloud CLI's profile file; otherwise ~/.aliyun/config.json.", "ALIBABA_CLOUD_CONFIG_FILE");
     public static readonly PropertySpec RehearseDeletes = Key("rehearseDeletes", PropertyType.Boolean,
         "When true, Delete runs every disassociate and release step with DryRun (or a read-only preflight where the API has none), reports what it " +
         "would do, and fails so the resource stays in state: a safe `pulumi destroy` rehearsal for CI.") with { Default = false };
@@ -97,7 +117,7 @@ public static class ConfigKeys
     [
         AwsRegion, AwsProfile, AwsAccessKey, AwsSecretKey, AwsSessionToken, AwsEndpoint, AwsMaxRetries, AwsRequestRateScale, AwsAssumeRole, AwsStsEndpoint,
         AlicloudRegion, AlicloudAccessKey, AlicloudSecretKey, AlicloudSecurityToken, AlicloudEcsEndpoint, AlicloudVpcEndpoint,
-        AlicloudSignatureVersion, AlicloudMaxRetries, AlicloudRequestRateScale, RehearseDeletes, ReleaseGuardDnsNames, DnsResolver,
+        AlicloudSignatureVersion, AlicloudMaxRetries, AlicloudRequestRateScale, AlicloudAssumeRole, AlicloudStsEndpoint, AlicloudProfile, AlicloudConfigFile, RehearseDeletes, ReleaseGuardDnsNames, DnsResolver,
     ];
 
     /// <summary>A number (the declaration's types have no fractional one; schema and README take it from here).</summary>
@@ -110,6 +130,7 @@ public static class ConfigKeys
     public static readonly IReadOnlyList<(string Token, string Json)> Types =
     [
         ("publicip:config:AwsAssumeRole", @"{""type"": ""object"", ""description"": ""An IAM role the provider assumes through STS AssumeRole before calling EC2."", ""properties"": {""roleArn"": {""type"": ""string"", ""description"": ""ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/deploy.""}, ""sessionName"": {""type"": ""string"", ""description"": ""Session name recorded in CloudTrail (2-64 characters of letters, digits and =,.@-_). Default `pulumi-publicip`.""}, ""externalId"": {""type"": ""string"", ""description"": ""External id the role's trust policy requires (sts:ExternalId), as its owner gave it. Never logged."", ""secret"": true}, ""durationSeconds"": {""type"": ""integer"", ""description"": ""Session length, 900 to 43200 seconds (at most the role's maximum, and 3600 for a hop assumed by another role). Default 3600. The provider renews a session 5 minutes before it ends, so an operation may outlive it.""}, ""policy"": {""type"": ""string"", ""description"": ""A JSON IAM policy that narrows the session's permissions further.""}, ""policyArns"": {""type"": ""array"", ""items"": {""type"": ""string""}, ""description"": ""Managed policies that narrow the session's permissions further.""}, ""tags"": {""type"": ""object"", ""additionalProperties"": {""type"": ""string""}, ""description"": ""Session tags.""}}, ""required"": [""roleArn""]}"),
+        ("publicip:config:AlicloudAssumeRole", @"{""type"": ""object"", ""description"": ""A RAM role the provider assumes through Alibaba Cloud STS AssumeRole before calling ECS and VPC."", ""properties"": {""roleArn"": {""type"": ""string"", ""description"": ""ARN of the RAM role to assume, e.g. acs:ram::1234567890123456:role/deploy.""}, ""sessionName"": {""type"": ""string"", ""description"": ""Session name (2-64 characters of letters, digits and =,.@-_). Default `pulumi-publicip`.""}, ""externalId"": {""type"": ""string"", ""description"": ""External id the role's trust policy requires, as its owner gave it. Never logged."", ""secret"": true}, ""durationSeconds"": {""type"": ""integer"", ""description"": ""Session length, 900 to 43200 seconds (at most the role's maximum session duration). Default 3600. The provider renews a session 5 minutes before it ends.""}, ""policy"": {""type"": ""string"", ""description"": ""A JSON RAM policy that narrows the session's permissions further.""}}, ""required"": [""roleArn""]}"),
     ];
 
     public static string? String(this InputReader r, PropertySpec key, Func<string, string?> env) =>
@@ -177,7 +198,13 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
             VpcEndpoint: r.String(ConfigKeys.AlicloudVpcEndpoint, env),
             SignatureVersion: r.String(ConfigKeys.AlicloudSignatureVersion, env)!,
             MaxRetries: r.Integer(ConfigKeys.AlicloudMaxRetries),
-            RequestRateScale: r.Number(ConfigKeys.AlicloudRequestRateScale.Name, 0.01, 100) ?? 1);
+            RequestRateScale: r.Number(ConfigKeys.AlicloudRequestRateScale.Name, 0.01, 100) ?? 1)
+        {
+            AssumeRole = RoleConfig.Read(r, ConfigKeys.AlicloudAssumeRole.Name, RoleConfig.Alicloud) is [var role] ? role : null,
+            StsEndpoint = r.String(ConfigKeys.AlicloudStsEndpoint, env),
+            Profile = r.String(ConfigKeys.AlicloudProfile, env),
+            ConfigFile = r.String(ConfigKeys.AlicloudConfigFile, env),
+        };
         var rehearse = r.Bool(ConfigKeys.RehearseDeletes);
         var guardNames = r.StringList(ConfigKeys.ReleaseGuardDnsNames.Name) ?? [];
         CheckGuardNames(r, ConfigKeys.ReleaseGuardDnsNames.Name, guardNames);
@@ -200,7 +227,7 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
             r.Fail("alicloudRegion", RegionIds.AlibabaProblem("alicloudRegion", alicloud.Region)
                 + FromEnvironment(r, "alicloudRegion", "ALIBABA_CLOUD_REGION_ID or ALICLOUD_REGION"));
         }
-        foreach (var (key, value) in new[] { ("awsEndpoint", aws.Endpoint), ("awsStsEndpoint", aws.StsEndpoint), ("alicloudEcsEndpoint", alicloud.EcsEndpoint), ("alicloudVpcEndpoint", alicloud.VpcEndpoint) })
+        foreach (var (key, value) in new[] { ("awsEndpoint", aws.Endpoint), ("awsStsEndpoint", aws.StsEndpoint), ("alicloudEcsEndpoint", alicloud.EcsEndpoint), ("alicloudVpcEndpoint", alicloud.VpcEndpoint), ("alicloudStsEndpoint", alicloud.StsEndpoint) })
         {
             if (value is not null && !Uri.TryCreate(value, UriKind.Absolute, out _))
             {

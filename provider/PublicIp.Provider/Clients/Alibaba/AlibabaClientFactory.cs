@@ -38,19 +38,7 @@ public sealed class AlibabaClientFactory(Func<string, string?> environment, Time
 
     public AlibabaClients Create(AlicloudConfig config, string regionId)
     {
-        AlibabaCredentials credentials;
-        try
-        {
-            credentials = new AlibabaCredentialsResolver(environment).Resolve(config.AccessKey, config.SecretKey, config.SecurityToken);
-        }
-        catch (AlibabaCredentialsException)
-        {
-            // The resolver's message names its own parameters; say it in the words of this provider's config.
-            throw new ResourceException(StatusCode.FailedPrecondition,
-                "no Alibaba Cloud credentials are configured: set `pulumi config set --secret publicip:alicloudAccessKey <id>` and " +
-                "`pulumi config set --secret publicip:alicloudSecretKey <secret>`, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and " +
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY)");
-        }
+        var (credentials, role) = ResolveCredentials(config);
         var overrides = new Dictionary<AlibabaProduct, Uri>();
         if (config.EcsEndpoint is { } ecs)
         {
@@ -59,6 +47,10 @@ public sealed class AlibabaClientFactory(Func<string, string?> environment, Time
         if (config.VpcEndpoint is { } vpc)
         {
             overrides[AlibabaProduct.Vpc] = new Uri(vpc);
+        }
+        if (config.StsEndpoint is { } sts)
+        {
+            overrides[AlibabaProduct.Sts] = new Uri(sts);
         }
         var options = new AlibabaClientOptions
         {
@@ -71,9 +63,54 @@ public sealed class AlibabaClientFactory(Func<string, string?> environment, Time
             // to alicloudMaxRetries), so the client's Polly pipeline never stacks with it.
             MaxRetries = 0,
         };
+        if (role is not null)
+        {
+            // STS calls are signed with the base credentials; every ECS and VPC call with the role's renewed session.
+            var roleCredentials = new AlibabaRoleCredentials(new AlibabaRpcClient(options, _http, _time), role, _time);
+            options = options with { CredentialsSource = roleCredentials };
+        }
         var rpc = new AlibabaRpcClient(options, _http, _time);
         var budget = new RateBudget($"Alibaba Cloud {regionId}", AlibabaLimits.For, config.RequestRateScale, _time);
         return new AlibabaClients(regionId, new EcsApi(rpc), new VpcEipApi(rpc), _time, budget, new AlibabaLimits(config.MaxRetries));
+    }
+
+    /// <summary>
+    /// The official SDKs' chain: explicit config, then the ALIBABA_CLOUD_* / ALICLOUD_* environment, then the CLI's
+    /// profile file. alicloudAssumeRole (else a RamRoleArn profile's role) is assumed with what the chain found.
+    /// </summary>
+    internal (AlibabaCredentials Credentials, AlibabaRole? Role) ResolveCredentials(AlicloudConfig config)
+    {
+        var fromConfig = config.AssumeRole is { } r ? new AlibabaRole(r.RoleArn, r.SessionName, r.ExternalId, r.DurationSeconds, r.Policy) : null;
+        try
+        {
+            return (new AlibabaCredentialsResolver(environment).Resolve(config.AccessKey, config.SecretKey, config.SecurityToken), fromConfig);
+        }
+        catch (AlibabaCredentialsException)
+        {
+            // Nothing in config or the environment: the CLI's profile file is next, as in the official SDKs.
+        }
+        var file = config.ConfigFile ?? (environment("HOME") is { Length: > 0 } home ? Path.Combine(home, ".aliyun", "config.json") : null);
+        AlibabaProfileCredentials? profile;
+        try
+        {
+            profile = file is null ? null : AlibabaCliProfile.Load(file, config.Profile);
+        }
+        catch (AlibabaCredentialsException e)
+        {
+            throw new ResourceException(StatusCode.FailedPrecondition, e.Message);
+        }
+        catch (IOException)
+        {
+            throw new ResourceException(StatusCode.FailedPrecondition, "the Alibaba Cloud CLI profile file (publicip:alicloudConfigFile or ~/.aliyun/config.json) could not be read");
+        }
+        if (profile is null)
+        {
+            throw new ResourceException(StatusCode.FailedPrecondition,
+                "no Alibaba Cloud credentials are configured: set `pulumi config set --secret publicip:alicloudAccessKey <id>` and " +
+                "`pulumi config set --secret publicip:alicloudSecretKey <secret>`, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and " +
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY), or an Alibaba Cloud CLI profile (`aliyun configure`, publicip:alicloudProfile)");
+        }
+        return (profile.Credentials, fromConfig ?? profile.Role);
     }
 
     public void Dispose() => _http.Dispose();
