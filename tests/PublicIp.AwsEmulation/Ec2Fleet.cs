@@ -13,14 +13,18 @@ public sealed record FleetAddress(string AllocationId, string PublicIp, string? 
 /// </summary>
 public static class Ec2Fleet
 {
+    private static int _fleets;
+
     public static async Task<IReadOnlyList<FleetAddress>> AllocateAsync(IAmazonEC2 moto, int count, int associated, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(associated, count);
         string? subnetId = null;
         if (associated > 0)
         {
-            var vpc = (await moto.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.42.0.0/16" }, ct)).Vpc;
-            subnetId = (await moto.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc.VpcId, CidrBlock = "10.42.0.0/20" }, ct)).Subnet.SubnetId;
+            // A fresh range per fleet: the benchmark builds several in one moto.
+            var octet = 100 + Interlocked.Increment(ref _fleets) % 150;
+            var vpc = (await moto.CreateVpcAsync(new CreateVpcRequest { CidrBlock = $"10.{octet}.0.0/16" }, ct)).Vpc;
+            subnetId = (await moto.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc.VpcId, CidrBlock = $"10.{octet}.0.0/20" }, ct)).Subnet.SubnetId;
         }
         using var gate = new SemaphoreSlim(16);
         var made = await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
