@@ -52,6 +52,13 @@ public sealed record AlibabaEmulatorOptions
     /// </summary>
     public TimeSpan? StsSessionLifetime { get; init; }
 
+    /// <summary>
+    /// Follow the API reference to the letter: a parameter the reference calls "not yet available" is ignored, as
+    /// a cloud that implements only the reference would. ReleasePublicIpAddress's DryRun is one: in strict mode a
+    /// "DryRun" release really releases the address.
+    /// </summary>
+    public bool FollowReferenceStrictly { get; init; }
+
     /// <summary>How far a signed timestamp may be from the emulator clock (Alibaba allows 15 minutes).</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(15);
 }

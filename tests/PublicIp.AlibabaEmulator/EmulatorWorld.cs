@@ -207,7 +207,8 @@ public sealed class EmulatorWorld
         {
             throw Error(403, "OperationTimesOverLimit", "The number of public IP address releases for the instance exceeds the limit.");
         }
-        if (p.GetValueOrDefault("DryRun") is "true" or "True")
+        // ECS API reference: DryRun "This parameter is not yet available"; strict mode takes it at its word.
+        if (!_options.FollowReferenceStrictly && p.GetValueOrDefault("DryRun") is "true" or "True")
         {
             throw Error(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.");
         }

@@ -30,7 +30,7 @@ public sealed class AlibabaDiagnostics : IDiagnosticCatalogue
         new("InvalidIpAddress.NotFound", "ECS does not know this public IP on the instance, but the instance still reports it", StatusCode.FailedPrecondition,
             "Check that instanceId and regionId in the stack are where the address lives (`pulumi refresh` shows the instance's current address), then destroy again"),
         new("DryRunOperation", "ECS answered as if the call were a DryRun rehearsal, so nothing was released", StatusCode.Aborted,
-            "Nothing changed. The provider sends DryRun only in a rehearseDeletes destroy, where this answer means permitted; anywhere else, run destroy again and report it if it repeats"),
+            "Nothing changed. The provider never sends DryRun to ECS (ReleasePublicIpAddress's DryRun is not yet available per the API reference), so run destroy again and report it if it repeats"),
         new("IncorrectInstanceStatus", "the instance's status does not allow the change; ECS allows it only while the instance is Running or Stopped", StatusCode.FailedPrecondition,
             "Wait until the instance is Running or Stopped (start or stop it if it is stuck), then run the operation again", Retryable: true),
         new("InstanceLockedForSecurity", "the instance is locked for security reasons, so ECS refuses every change to it", StatusCode.FailedPrecondition,

@@ -81,18 +81,29 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
             "to become Available after UnassociateEipAddress", retry));
     }
 
-    public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    /// <summary>
+    /// Refusals the read predicts come before the first change: a PrePaid or deletion-protected EIP would be
+    /// unassociated and then refused, cutting its instance off for nothing. So they fail here, before the unassociate.
+    /// </summary>
+    public Task<string?> PrepareAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
     {
         var live = _live ?? throw new InvalidOperationException("ReadAsync must run first");
         var doing = $"releasing {address.Describe}";
+        var unchanged = address.IsAssociated ? $" (nothing was changed: it is still associated with {address.AssociatedWith})" : " (nothing was changed)";
         if (live.ChargeType == "PrePaid")
         {
-            throw diagnostics.Diagnose("Forbidden.ChargeTypeIsPrepaid", doing).ToException();
+            throw diagnostics.Diagnose("Forbidden.ChargeTypeIsPrepaid", doing + unchanged).ToException();
         }
         if (live.DeletionProtection)
         {
-            throw diagnostics.Diagnose("InvalidOperation.DeletionProtection", doing).ToException();
+            throw diagnostics.Diagnose("InvalidOperation.DeletionProtection", doing + unchanged).ToException();
         }
+        return Task.FromResult<string?>(null);
+    }
+
+    public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    {
+        var doing = $"releasing {address.Describe}";
         if (dryRun)
         {
             await log.InfoAsync("the VPC API has no DryRun for UnassociateEipAddress and ReleaseEipAddress: the rehearsal checked the EIP's status, " +

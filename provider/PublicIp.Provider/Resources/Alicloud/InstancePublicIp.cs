@@ -239,10 +239,10 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         private EcsInstance? _instance;
 
         private string? _goneReason;
-        private bool _releaseRehearsedWithDryRun;
 
-        // True only once ECS itself answered a DryRun; a converted EIP's release has no DryRun in the VPC API.
-        public bool RehearsesWithCloudDryRun => _releaseRehearsedWithDryRun;
+        // The ECS API reference says of ReleasePublicIpAddress's DryRun "This parameter is not yet available": a cloud
+        // that ignores it would release for real, so a rehearsal never sends it. The converted EIP's calls have none either.
+        public bool RehearsesWithCloudDryRun => false;
 
         public string GoneReason => _goneReason ?? $"public IP {state.IpAddress} of instance {state.InstanceId} was already gone (released outside this stack); removing it from the stack";
 
@@ -284,7 +284,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                         "destroy rehearsal (rehearseDeletes is on) found that the release would fail: " + string.Join(" | ", problems.Select(p => p.Message)) +
                         ". Nothing was changed and the resource stays in the stack");
                 }
-                await RehearseReleaseAsync(instance, doing, ct);
+                await RehearseReleaseAsync(instance);
                 return;
             }
             try
@@ -325,33 +325,17 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         }
 
         /// <summary>
-        /// ReleasePublicIpAddress takes DryRun (its documented DryRunOperation answer), though the API reference hides the
-        /// parameter: ECS validates the request and answers DryRunOperation without releasing anything.
+        /// A rehearsal sends nothing that can change anything: ReleasePublicIpAddress's DryRun is "not yet available" per
+        /// the ECS API reference, so the read-only preflight (already passed) is all there is, and the summary says so.
         /// </summary>
-        private async Task RehearseReleaseAsync(EcsInstance instance, string doing, CancellationToken ct)
+        private async Task RehearseReleaseAsync(EcsInstance instance)
         {
-            try
+            await call.Log.InfoAsync($"rehearsal: ReleasePublicIpAddress for {state.IpAddress} of {instance.InstanceId} was not sent: the ECS API reference " +
+                "says its DryRun is not yet available, so ECS could release the address for real; only the read-only preflight ran");
+            if (instance.IsVpc && state.VpcRelease == ConvertToEip)
             {
-                await alibaba.Retry(call).RunAsync("ReleasePublicIpAddress", $"instance {state.InstanceId}",
-                    c => alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId, DryRun: true), c));
-                // A release that succeeds under DryRun means ECS ignored the flag: it must not pass as a rehearsal.
-                throw new ResourceException(Grpc.Core.StatusCode.Aborted,
-                    $"destroy rehearsal: ECS answered the DryRun of ReleasePublicIpAddress for {state.IpAddress} as a real release; run `pulumi refresh` to see what is left");
-            }
-            catch (AlibabaApiException e) when (e.Code == "DryRunOperation")
-            {
-                _releaseRehearsedWithDryRun = true;
-                await call.Log.InfoAsync($"rehearsal: ECS accepted a DryRun of ReleasePublicIpAddress for {state.IpAddress} of {instance.InstanceId}");
-            }
-            catch (AlibabaApiException e) when (e.Code is "OperationDenied" or "Forbidden.ExceedDuration" && instance.IsVpc && state.VpcRelease == ConvertToEip)
-            {
-                await call.Log.InfoAsync($"rehearsal: ECS would refuse ReleasePublicIpAddress ({e.Code}); with vpcRelease convertToEip, destroy would convert the address " +
-                    "to an EIP (ConvertNatPublicIpToEip), then unassociate and release it; the VPC API has no DryRun for those calls");
-            }
-            catch (Exception e) when (AlibabaDiagnostics.IsAlibabaFailure(e))
-            {
-                var context = e is AlibabaApiException { Code: "Forbidden.ExceedDuration" } ? $"instance {instance.InstanceId} was created {Created(instance)}" : null;
-                throw _diagnostics.Fail(e, doing + " (DryRun rehearsal; nothing was changed and the resource stays in the stack)", context);
+                await call.Log.InfoAsync("rehearsal: on this VPC instance ECS may refuse ReleasePublicIpAddress (OperationDenied); with vpcRelease convertToEip, " +
+                    "destroy would then convert the address to an EIP (ConvertNatPublicIpToEip), unassociate and release it; the VPC API has no DryRun for those calls");
             }
         }
 

@@ -32,6 +32,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     private PtrState _ptr = PtrState.None;
     private string? _holder;
     private bool _gone;
+    private Address? _disassociatedFrom;
     private long? _firstInUse;
 
     /// <summary>
@@ -184,6 +185,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
             catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == "InvalidAssociationID.NotFound")
             {
                 await _call.Log.DebugAsync($"{Subject} was already disassociated ({e.ErrorCode}); going on to release it");
+                return;
             }
             catch (AmazonEC2Exception e) when (!dryRun && AddressFinder.IsNotYours(e))
             {
@@ -197,8 +199,57 @@ internal sealed class ElasticIpRelease : IReleaseSteps
                 {
                     throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? _holder, e);
                 }
+                return;
+            }
+            if (!dryRun)
+            {
+                _disassociatedFrom = _live;
             }
         }, ct);
+    }
+
+    /// <summary>
+    /// Refusals EC2 gives only at the release, after the disassociate: the one change so far is undone, so a failed
+    /// destroy leaves the address as it found it (the PTR record, which one read can predict, is checked before).
+    /// </summary>
+    private static readonly HashSet<string> RefusedAfterDisassociate = new(StringComparer.Ordinal) { "InvalidAddress.Locked", "InvalidAddress.PtrSet" };
+
+    /// <summary>Associates the address again with what held it before the disassociate; says what happened, for the diagnostic.</summary>
+    private async Task<string> RestoreAssociationAsync(Address old, CancellationToken ct)
+    {
+        // By instance when an instance held it (as EC2 reported it), else by its interface; with the same private IP either way.
+        var byInstance = AddressFinder.Present(old.InstanceId) is not null;
+        var target = (byInstance ? $"instance {old.InstanceId}" : $"network interface {old.NetworkInterfaceId}")
+            + (AddressFinder.Present(old.PrivateIpAddress) is { } ip ? $" ({ip})" : "");
+        var request = IsVpc
+            ? new AssociateAddressRequest
+            {
+                AllocationId = _id,
+                InstanceId = byInstance ? old.InstanceId : null,
+                NetworkInterfaceId = byInstance ? null : AddressFinder.Present(old.NetworkInterfaceId),
+                PrivateIpAddress = AddressFinder.Present(old.PrivateIpAddress),
+                AllowReassociation = false,
+            }
+            : new AssociateAddressRequest { PublicIp = PublicIp, InstanceId = old.InstanceId };
+        try
+        {
+            await _call.Log.StatusAsync($"re-associating {Describe} with {target}, as it was before the destroy");
+            // The destroy's own cancellation must not stop the undo half-way: it gets a short budget of its own.
+            using var undo = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _ec2.AssociateAddressAsync(request, undo.Token);
+            await _call.Log.WarningAsync($"{Subject}: the release was refused after the disassociate, so the provider re-associated it with {target}; it is as it was");
+            return $"EC2 refused only after the disassociate; the provider re-associated the address with {target}, so it is as it was before the destroy";
+        }
+        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e) || e is OperationCanceledException)
+        {
+            var code = e is Amazon.Runtime.AmazonServiceException { ErrorCode: { } c } ? c : e.GetType().Name;
+            var how = IsVpc
+                ? $"aws ec2 associate-address --allocation-id {_id} " + (byInstance ? $"--instance-id {old.InstanceId}" : $"--network-interface-id {old.NetworkInterfaceId}")
+                    + (AddressFinder.Present(old.PrivateIpAddress) is { } p ? $" --private-ip-address {p}" : "")
+                : $"aws ec2 associate-address --public-ip {PublicIp} --instance-id {old.InstanceId}";
+            return $"EC2 refused only after the disassociate, and re-associating the address with {target} failed too ({code}): " +
+                   $"it is now unassociated; re-associate it with `{how}`";
+        }
     }
 
     public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
@@ -211,7 +262,20 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         var request = IsVpc
             ? new ReleaseAddressRequest { AllocationId = _id, NetworkBorderGroup = borderGroup, DryRun = dryRun }
             : new ReleaseAddressRequest { PublicIp = PublicIp, DryRun = dryRun };
-        await RunStepAsync("ReleaseAddress", dryRun, async c =>
+        try
+        {
+            await ReleaseOnceAsync(request, borderGroup, dryRun, ct);
+        }
+        catch (ResourceException failed) when (!dryRun && _disassociatedFrom is { } old
+            && failed.InnerException is AmazonEC2Exception { ErrorCode: { } code } refused && RefusedAfterDisassociate.Contains(code))
+        {
+            var restored = await RestoreAssociationAsync(old, ct);
+            throw Ec2Diagnostics.Instance.Fail(refused, "ReleaseAddress", Subject, restored);
+        }
+    }
+
+    private Task ReleaseOnceAsync(ReleaseAddressRequest request, string? borderGroup, bool dryRun, CancellationToken ct) =>
+        RunStepAsync("ReleaseAddress", dryRun, async c =>
         {
             try
             {
@@ -244,7 +308,6 @@ internal sealed class ElasticIpRelease : IReleaseSteps
                 throw; // still listed: EC2 has not caught up with itself yet (retried)
             }
         }, ct);
-    }
 
     /// <summary>
     /// EC2's documented recovery: AllocateAddress with Address, while no other account has the address. Not for
