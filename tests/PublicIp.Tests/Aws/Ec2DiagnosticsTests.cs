@@ -58,7 +58,10 @@ public class Ec2DiagnosticsTests
     {
         var retried = Catalogue.Entries.Values.Where(e => e.Retryable).Select(e => e.Code).Order(StringComparer.Ordinal);
         Assert.Equal(
-            ["AuthFailure", "InvalidAllocationID.NotFound", "InvalidAssociationID.NotFound", "InvalidIPAddress.InUse", "InvalidNetworkInterfaceID.NotFound"],
+            // Throttling and EC2's 5xx codes are retried by the one retry primitive (Retries/Ec2Limits.cs): throttling
+            // until the deadline, server errors up to awsMaxRetries.
+            ["AuthFailure", "InternalError", "InvalidAllocationID.NotFound", "InvalidAssociationID.NotFound", "InvalidIPAddress.InUse",
+             "InvalidNetworkInterfaceID.NotFound", "RequestLimitExceeded", "ServiceUnavailable", "Unavailable"],
             retried);
         Assert.False(Catalogue.Entries["UnauthorizedOperation"].Retryable);
     }
