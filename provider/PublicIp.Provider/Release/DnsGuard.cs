@@ -128,6 +128,14 @@ public sealed class DnsClientLookup : IDnsLookup
 /// </summary>
 public static class DnsGuard
 {
+    /// <summary>The schema description of every resource's releaseGuardDnsNames input (one text, three resources).</summary>
+    public const string PropertyDescription =
+        "DNS host names that must no longer point at the address when it is released. Before Delete changes anything it resolves each name " +
+            "(A records, following CNAMEs, with `publicip:dnsResolver`); a name that still resolves to the address refuses the delete, naming the names and " +
+            "what they resolve to, and the resource stays in the stack. A name the resolver cannot answer for (timeout, SERVFAIL, REFUSED) refuses too; " +
+            "NXDOMAIN or no A record lets the release go on. Unset: `publicip:releaseGuardDnsNames`; an empty list switches the guard off for this resource. " +
+            "Changing it updates in place without calling the cloud.";
+
     public static async Task CheckAsync(IDnsLookup lookup, string publicIp, IReadOnlyList<string> names, string subject, IResourceLog log, CancellationToken ct)
     {
         if (names.Count == 0)

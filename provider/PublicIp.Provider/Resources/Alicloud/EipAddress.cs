@@ -118,11 +118,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             .Input(a => a.PrivateIpAddress, (a, v) => a with { PrivateIpAddress = v })
             .Output(s => s.PrivateIpAddress, (s, v) => s with { PrivateIpAddress = v })
             .Computed(),
-        P.StringList("releaseGuardDnsNames", "DNS host names that must no longer point at the address when it is released. Before Delete changes anything it resolves each name " +
-                "(A records, following CNAMEs, with `publicip:dnsResolver`); a name that still resolves to the address refuses the delete, naming the names and " +
-                "what they resolve to, and the resource stays in the stack. A name the resolver cannot answer for (timeout, SERVFAIL, REFUSED) refuses too; " +
-                "NXDOMAIN or no A record lets the release go on. Unset: `publicip:releaseGuardDnsNames`; an empty list switches the guard off for this resource. " +
-                "Changing it updates in place without calling the cloud.")
+        P.StringList("releaseGuardDnsNames", DnsGuard.PropertyDescription)
             .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }));
 
     public override Declaration<EipAddressArgs, EipAddressState> Declaration => Schema;

@@ -70,11 +70,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             .Input(a => a.VpcRelease, (a, v) => a with { VpcRelease = v ?? Fail })
             .Output(s => s.VpcRelease, (s, v) => s with { VpcRelease = v ?? Fail }, required: true)
             .Default(Fail).Allowed(Fail, ConvertToEip),
-        P.StringList("releaseGuardDnsNames", "DNS host names that must no longer point at the address when it is released. Before Delete changes anything it resolves each name " +
-                "(A records, following CNAMEs, with `publicip:dnsResolver`); a name that still resolves to the address refuses the delete, naming the names and " +
-                "what they resolve to, and the resource stays in the stack. A name the resolver cannot answer for (timeout, SERVFAIL, REFUSED) refuses too; " +
-                "NXDOMAIN or no A record lets the release go on. Unset: `publicip:releaseGuardDnsNames`; an empty list switches the guard off for this resource. " +
-                "Changing it updates in place without calling the cloud.")
+        P.StringList("releaseGuardDnsNames", DnsGuard.PropertyDescription)
             .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }),
         P.String("instanceNetworkType", "The instance's network type as ECS reports it: `classic` or `vpc`.")
             .Output(s => s.InstanceNetworkType, (s, v) => s with { InstanceNetworkType = v }));

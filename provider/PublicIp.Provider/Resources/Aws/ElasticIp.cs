@@ -142,11 +142,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             .Output(s => s.ReverseDnsName, (s, v) => s with { ReverseDnsName = v })
             // Refresh keeps what this resource set (Delete resets only that); an import adopts the record it finds.
             .ReadBack((s, old) => old is null ? s.PtrRecord : old.ReverseDnsName),
-        P.StringList("releaseGuardDnsNames", "DNS host names that must no longer point at the address when it is released. Before Delete changes anything it resolves each name " +
-                "(A records, following CNAMEs, with `publicip:dnsResolver`); a name that still resolves to the address refuses the delete, naming the names and " +
-                "what they resolve to, and the resource stays in the stack. A name the resolver cannot answer for (timeout, SERVFAIL, REFUSED) refuses too; " +
-                "NXDOMAIN or no A record lets the release go on. Unset: `publicip:releaseGuardDnsNames`; an empty list switches the guard off for this resource. " +
-                "Changing it updates in place without calling the cloud.")
+        P.StringList("releaseGuardDnsNames", DnsGuard.PropertyDescription)
             .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }),
         P.String("ptrRecord", "The PTR record EC2 reports for the address now (DescribeAddressesAttribute, Attribute=domain-name), without the trailing dot; absent when none is set.")
             .Output(s => s.PtrRecord, (s, v) => s with { PtrRecord = v }));
