@@ -18,9 +18,11 @@ public sealed record AlibabaRole(string RoleArn, string SessionName, string? Ext
 /// <summary>
 /// The credentials of an assumed RAM role, taken from STS AssumeRole through <paramref name="sts"/> (a client signed
 /// with the base credentials) and renewed before they expire: 5 minutes before for sessions of 15 minutes or more,
-/// after two thirds of the life of shorter ones. Concurrent signers share one renewal.
+/// after two thirds of the life of shorter ones. Concurrent signers share one renewal. Every session is handed to
+/// <paramref name="issued"/> before anything is signed with it (the provider scrubs its messages of them).
 /// </summary>
-public sealed class AlibabaRoleCredentials(IAlibabaRpcClient sts, AlibabaRole role, TimeProvider? time = null) : IAlibabaCredentialsSource, IDisposable
+public sealed class AlibabaRoleCredentials(IAlibabaRpcClient sts, AlibabaRole role, TimeProvider? time = null, Action<AlibabaCredentials>? issued = null)
+    : IAlibabaCredentialsSource, IDisposable
 {
     private static readonly TimeSpan RenewalWindow = TimeSpan.FromMinutes(5);
 
@@ -60,6 +62,7 @@ public sealed class AlibabaRoleCredentials(IAlibabaRpcClient sts, AlibabaRole ro
             }
             var answer = await sts.CallAsync(new AlibabaRequest(AlibabaProduct.Sts, "AssumeRole", parameters), cancellationToken);
             var (credentials, expiration) = Parse(answer);
+            issued?.Invoke(credentials);
             var now = _time.GetUtcNow();
             var lifetime = expiration - now;
             _renewAt = expiration - (lifetime >= RenewalWindow * 3 ? RenewalWindow : lifetime / 3);

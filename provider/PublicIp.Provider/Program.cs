@@ -7,4 +7,4 @@ if (OperatorCli.IsOperatorInvocation(args))
 {
     return await OperatorCli.RunAsync(args, Environment.GetEnvironmentVariable);
 }
-return await ProviderServer.RunAsync(args, () => new PublicIpProvider(Environment.GetEnvironmentVariable));
+return await ProviderServer.RunAsync(args, secrets => new PublicIpProvider(Environment.GetEnvironmentVariable, secrets: secrets));

@@ -19,10 +19,11 @@ public sealed class PublicIpProvider : IProvider
     private readonly CloudClients _clients;
     private readonly IReadOnlyList<IResourceType> _resourceList;
 
-    public PublicIpProvider(Func<string, string?> env, IEc2ClientFactory? ec2Factory = null, IAlibabaClientFactory? alibabaFactory = null)
+    /// <param name="secrets">Where the cloud clients report the credentials they obtain while running (role sessions, profile keys).</param>
+    public PublicIpProvider(Func<string, string?> env, IEc2ClientFactory? ec2Factory = null, IAlibabaClientFactory? alibabaFactory = null, ISecretSink? secrets = null)
     {
         _env = env;
-        _clients = new CloudClients(ec2Factory ?? new Ec2ClientFactory(), alibabaFactory ?? new AlibabaClientFactory(env));
+        _clients = new CloudClients(ec2Factory ?? new Ec2ClientFactory(secrets), alibabaFactory ?? new AlibabaClientFactory(env, secrets: secrets));
         Schema = LoadSchema();
         IResourceType[] resources =
         [

@@ -37,6 +37,9 @@ public sealed class AlibabaEmulator : IAsyncDisposable
     /// <summary>The access key ids STS AssumeRole issued, oldest first is not guaranteed.</summary>
     public IReadOnlyCollection<string> IssuedSessionKeys => [.. _sessions.Keys];
 
+    /// <summary>Every session STS AssumeRole issued: key, secret and token.</summary>
+    public IReadOnlyCollection<EmulatorCredential> IssuedSessions => [.. _sessions.Values.Select(s => s.Credential)];
+
     private AlibabaEmulator(WebApplication app, AlibabaEmulatorOptions options)
     {
         _app = app;
@@ -94,6 +97,19 @@ public sealed class AlibabaEmulator : IAsyncDisposable
     public void FailNext(string? action, string code, int status = 400, string? message = null, int count = 1) =>
         AddFault(action, count, new EmulatorErrorException(status, code, message ?? $"Injected {code}."));
 
+    /// <summary>
+    /// The next calls answer <paramref name="code"/> with a message that quotes the caller's AccessKeyId and
+    /// SecurityToken as they came in the request (not worded as a string to sign): what a client lets through of a
+    /// cloud message that echoes request material, whatever its wording.
+    /// </summary>
+    public void EchoCredentialsNext(string? action, string code = "IncompleteSignature", int count = 1)
+    {
+        lock (_faultGate)
+        {
+            _faults.Add(new Fault(action, count, null, null) { EchoCode = code });
+        }
+    }
+
     /// <summary>The next calls are held this long (real time) before being processed, for timeout and cancellation tests.</summary>
     public void DelayNext(string? action, int count, TimeSpan delay)
     {
@@ -140,6 +156,7 @@ public sealed class AlibabaEmulator : IAsyncDisposable
         public int Remaining { get; set; } = remaining;
         public EmulatorErrorException? Error { get; } = error;
         public TimeSpan? Delay { get; } = delay;
+        public string? EchoCode { get; init; }
     }
 
     // ---- request pipeline ------------------------------------------------------------------------------------------
@@ -186,6 +203,11 @@ public sealed class AlibabaEmulator : IAsyncDisposable
                 if (fault.Error is { } injected)
                 {
                     throw injected;
+                }
+                if (fault.EchoCode is { } echo)
+                {
+                    var token = isV3 ? request.Headers["x-acs-security-token"].ToString() : all.GetValueOrDefault("SecurityToken");
+                    throw new EmulatorErrorException(400, echo, $"The request was refused. It came with AccessKeyId={accessKeyId}&SecurityToken={token}.");
                 }
             }
             var result = product == "Sts" ? AssumeRole(action, apiParameters) : World.Handle(version ?? "", action, apiParameters);
@@ -333,7 +355,8 @@ public sealed class AlibabaEmulator : IAsyncDisposable
             throw new EmulatorErrorException(400, "InvalidParameter.DurationSeconds", "The Min/Max value of DurationSeconds is 15min/12hr.");
         }
         var expires = _options.Clock.GetUtcNow() + (_options.StsSessionLifetime ?? TimeSpan.FromSeconds(seconds));
-        var credential = new EmulatorCredential("STS." + Guid.NewGuid().ToString("N")[..20], Guid.NewGuid().ToString("N"), "CAIS" + Guid.NewGuid().ToString("N"));
+        var credential = _options.IssueStsCredential?.Invoke()
+            ?? new EmulatorCredential("STS." + Guid.NewGuid().ToString("N")[..20], Guid.NewGuid().ToString("N"), "CAIS" + Guid.NewGuid().ToString("N"));
         _sessions[credential.AccessKeyId] = (credential, roleArn, expires);
         return new JsonObject
         {

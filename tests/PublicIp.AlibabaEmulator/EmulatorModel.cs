@@ -53,6 +53,12 @@ public sealed record AlibabaEmulatorOptions
     public TimeSpan? StsSessionLifetime { get; init; }
 
     /// <summary>
+    /// The credentials STS AssumeRole issues, one call each (null: an STS.-prefixed key, a secret and a CAIS token of
+    /// random hex). Canary tests issue values they can search the provider's output for, '/', '+' and '=' included.
+    /// </summary>
+    public Func<EmulatorCredential>? IssueStsCredential { get; init; }
+
+    /// <summary>
     /// Follow the API reference to the letter: a parameter the reference calls "not yet available" is ignored, as
     /// a cloud that implements only the reference would. ReleasePublicIpAddress's DryRun is one: in strict mode a
     /// "DryRun" release really releases the address.

@@ -210,6 +210,9 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
                 case ReplyWithError reply:
                     await ReplyErrorAsync(context, request, reply.Error, Ec2Outcome.Fault, cancellationToken);
                     return;
+                case ReplyEchoingRequest echo:
+                    await ReplyErrorAsync(context, request, echo.For(request, context.Request.Headers.Authorization.ToString()), Ec2Outcome.Fault, cancellationToken);
+                    return;
                 case ForwardThenError after:
                     using (await ForwardAsync(context.Request, body, cancellationToken))
                     {
@@ -311,7 +314,12 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
         var authorization = request.Headers.Authorization.ToString();
         var region = Ec2Request.RegionFromAuthorization(authorization, Ec2TestClient.DefaultRegion);
         var (accessKeyId, service) = Ec2Request.SignerFromAuthorization(authorization);
-        return new Ec2Request(action, parameters, region) { AccessKeyId = accessKeyId, Service = service };
+        var token = request.Headers["X-Amz-Security-Token"].ToString();
+        return new Ec2Request(action, parameters, region)
+        {
+            AccessKeyId = accessKeyId, Service = service,
+            SecurityToken = token.Length > 0 ? token : parameters.GetValueOrDefault("X-Amz-Security-Token"),
+        };
     }
 
     private async Task<HttpResponseMessage> ForwardAsync(HttpRequest incoming, byte[] body, CancellationToken cancellationToken)

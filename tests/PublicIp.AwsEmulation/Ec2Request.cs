@@ -8,6 +8,9 @@ public sealed partial record Ec2Request(string Action, IReadOnlyDictionary<strin
     /// <summary>The access key id that signed the call (SigV4 Credential=KEY/...), or null when unsigned.</summary>
     public string? AccessKeyId { get; init; }
 
+    /// <summary>The session token that came with the signature (X-Amz-Security-Token), or null.</summary>
+    public string? SecurityToken { get; init; }
+
     /// <summary>The service the signature is scoped to ("ec2", "sts"), or null when unsigned.</summary>
     public string? Service { get; init; }
 

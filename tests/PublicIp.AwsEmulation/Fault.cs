@@ -15,6 +15,20 @@ public abstract record FaultEffect;
 /// <summary>Answer with the error; moto never sees the call.</summary>
 public sealed record ReplyWithError(Ec2Error Error) : FaultEffect;
 
+/// <summary>
+/// Answer with an error whose message quotes what signed the call (its Authorization header, access key and session
+/// token), as AWS's Query APIs do when they explain a signature mismatch: a test of what the provider lets through.
+/// The quote is not worded as a canonical request, so only a client that knows the credentials can hide them.
+/// </summary>
+public sealed record ReplyEchoingRequest(string Code) : FaultEffect
+{
+    internal Ec2Error For(Ec2Request request, string authorization) => new(System.Net.HttpStatusCode.Forbidden, Code,
+        $"The request could not be authorized. It was signed as '{authorization}' by key {request.AccessKeyId} with session token '{request.SecurityToken}'.")
+    {
+        Sts = request.Service == "sts",
+    };
+}
+
 /// <summary>Forward to moto (state changes), then answer with the error: "it happened but the reply was lost".</summary>
 public sealed record ForwardThenError(Ec2Error Error) : FaultEffect;
 
@@ -36,6 +50,8 @@ public sealed record Fault(string Action, FaultEffect Effect)
     public static Fault Error(string action, Ec2Error error) => new(action, new ReplyWithError(error));
 
     public static Fault AfterForward(string action, Ec2Error error) => new(action, new ForwardThenError(error));
+
+    public static Fault EchoingRequest(string action, string code = "SignatureDoesNotMatch") => new(action, new ReplyEchoingRequest(code));
 
     public static Fault Latency(string action, TimeSpan delay) => new(action, new AddLatency(delay));
 

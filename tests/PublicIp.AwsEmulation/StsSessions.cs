@@ -16,6 +16,7 @@ public sealed class StsSessions
     private static readonly HashSet<string> IssuingActions = new(StringComparer.Ordinal) { "AssumeRole", "AssumeRoleWithWebIdentity" };
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _expiries = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<IssuedSession> _sessions = new();
     private int _refused;
 
     /// <summary>How long the sessions moto issues live from now on; null leaves moto's answers alone.</summary>
@@ -26,6 +27,9 @@ public sealed class StsSessions
 
     /// <summary>Access keys issued while a lifetime was set.</summary>
     public IReadOnlyCollection<string> Issued => [.. _expiries.Keys];
+
+    /// <summary>Every session an AssumeRole / AssumeRoleWithWebIdentity answer through the proxy carried, lifetime or not.</summary>
+    public IReadOnlyList<IssuedSession> IssuedSessions => [.. _sessions];
 
     internal Ec2Error? Refuse(Ec2Request request)
     {
@@ -39,15 +43,20 @@ public sealed class StsSessions
 
     internal byte[] AfterSuccess(Ec2Request request, byte[] body)
     {
-        if (Lifetime is not { } lifetime || !IssuingActions.Contains(request.Action))
+        if (!IssuingActions.Contains(request.Action))
         {
             return body;
         }
         var document = XDocument.Parse(Encoding.UTF8.GetString(body));
         var credentials = document.Descendants().FirstOrDefault(e => e.Name.LocalName == "Credentials");
-        var key = credentials?.Elements().FirstOrDefault(e => e.Name.LocalName == "AccessKeyId")?.Value;
+        string? Field(string name) => credentials?.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
+        var key = Field("AccessKeyId");
+        if (key is not null && Field("SecretAccessKey") is { } secret && Field("SessionToken") is { } token)
+        {
+            _sessions.Enqueue(new IssuedSession(request.Action, key, secret, token));
+        }
         var expiration = credentials?.Elements().FirstOrDefault(e => e.Name.LocalName == "Expiration");
-        if (key is null || expiration is null)
+        if (Lifetime is not { } lifetime || key is null || expiration is null)
         {
             return body;
         }
@@ -56,4 +65,10 @@ public sealed class StsSessions
         expiration.Value = expiry.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
         return Encoding.UTF8.GetBytes(document.Declaration + document.ToString(SaveOptions.DisableFormatting));
     }
+}
+
+/// <summary>Temporary credentials STS issued through the proxy: what a canary test looks for in the provider's output.</summary>
+public sealed record IssuedSession(string Action, string AccessKeyId, string SecretAccessKey, string SessionToken)
+{
+    public override string ToString() => $"IssuedSession {{ Action = {Action}, AccessKeyId = {AccessKeyId} }}";
 }

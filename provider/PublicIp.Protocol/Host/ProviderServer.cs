@@ -20,7 +20,10 @@ public static class ProviderServer
 {
     private const int MaxMessageBytes = 400 * 1024 * 1024;
 
-    public static async Task<int> RunAsync(string[] args, Func<IProvider> createProvider)
+    public static Task<int> RunAsync(string[] args, Func<IProvider> createProvider) => RunAsync(args, _ => createProvider());
+
+    /// <summary>Runs the provider <paramref name="createProvider"/> builds, given where to report credentials it obtains later.</summary>
+    public static async Task<int> RunAsync(string[] args, Func<ISecretSink, IProvider> createProvider)
     {
         InterruptSignal.RestoreDefault();
         LaunchArguments launch;
@@ -48,11 +51,13 @@ public static class ProviderServer
 
         using var engine = new EngineConnection();
         using var lifetime = new ProviderLifetime();
-        var provider = createProvider();
+        var secrets = new ProviderSecrets();
+        var provider = createProvider(secrets);
+        secrets.Add(provider.SecretValues(Values.PropertyMap.Empty));
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(lifetime);
         builder.Services.AddSingleton(provider);
-        builder.Services.AddSingleton(new ProviderSecrets(provider));
+        builder.Services.AddSingleton(secrets);
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = MaxMessageBytes;

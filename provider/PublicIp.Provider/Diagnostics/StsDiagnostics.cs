@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.Runtime;
 using Grpc.Core;
 using PublicIp.Protocol.Resources;
+using PublicIp.Protocol.Values;
 
 namespace PublicIp.Provider.Diagnostics;
 
@@ -57,8 +58,9 @@ public sealed class StsDiagnostics : IDiagnosticCatalogue
                         _ => StatusCode.FailedPrecondition,
                     },
                     "Look the code up in the STS API reference, then run the operation again");
-                // STS's messages name the caller's ARN and the role, never a secret; they help with trust policies.
-                return new Diagnostic(entry, $"{where} failed: {entry.Title} (STS said: {service.Message})").ToException(e);
+                // STS's messages name the caller's ARN and the role, which help with trust policies; a SignatureDoesNotMatch
+                // also quotes the canonical request (the signing hop's session token among it), which is cut.
+                return new Diagnostic(entry, $"{where} failed: {entry.Title} (STS said: {Redactor.WithoutRequestEcho(service.Message)})").ToException(e);
             default:
                 var unreachable = new DiagnosticEntry("EndpointUnreachable", "STS could not be reached", StatusCode.Unavailable,
                     "Check publicip:awsStsEndpoint / awsRegion and the network path to STS, then run the operation again");

@@ -1,4 +1,3 @@
-using System.Text;
 using Grpc.Core;
 using Pulumirpc;
 using PublicIp.AlibabaEmulator;
@@ -31,44 +30,12 @@ public class CanaryCredentialTests(AwsFixture aws) : IClassFixture<AwsFixture>
     private readonly string _secretTag = Canary("tag");
     private const string SecretNumber = "918273645546";
 
-    private readonly List<string> _seen = [];
+    private readonly LeakWitness _seen = new();
 
     private IEnumerable<string> Canaries(params string[] extra) =>
-        new[] { _awsKey, _awsSecret, _envAwsKey, _envAwsSecret, _aliKey, _aliBadSecret, _aliSecret, _aliToken, _secretInstance, _secretDescription, _secretTag, SecretNumber }
-            .Concat(extra)
-            .SelectMany(c => new[] { c, Uri.EscapeDataString(c), Uri.EscapeDataString(Uri.EscapeDataString(c)) })
-            .Distinct(StringComparer.Ordinal);
+        [_awsKey, _awsSecret, _envAwsKey, _envAwsSecret, _aliKey, _aliBadSecret, _aliSecret, _aliToken, _secretInstance, _secretDescription, _secretTag, SecretNumber, .. extra];
 
-    private void Saw(StepResult step)
-    {
-        _seen.Add(step.Error ?? "");
-        _seen.AddRange(step.CheckFailures.Select(f => f.Property + ": " + f.Reason));
-        _seen.Add(Visible(step.Outputs));
-    }
-
-    /// <summary>An output as someone without the stack's secrets reads it: secrets are opaque.</summary>
-    private static string Visible(PropertyMap outputs)
-    {
-        var sb = new StringBuilder();
-        void Walk(PropertyValue v)
-        {
-            switch (v)
-            {
-                case SecretValue: sb.Append("[secret] "); break;
-                case StringValue s: sb.Append(s.Value).Append(' '); break;
-                case NumberValue n: sb.Append(n.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' '); break;
-                case ArrayValue a: foreach (var i in a.Items) { Walk(i); } break;
-                case ObjectValue o: foreach (var (k, i) in o.Properties) { sb.Append(k).Append('='); Walk(i); } break;
-                case OutputValue { Secret: false, Value: { } inner }: Walk(inner); break;
-            }
-        }
-        foreach (var (k, v) in outputs)
-        {
-            sb.Append(k).Append('=');
-            Walk(v);
-        }
-        return sb.ToString();
-    }
+    private void Saw(StepResult step) => _seen.Saw(step);
 
     private async Task<StepResult> ExpectError(Func<Task> call)
     {
@@ -79,8 +46,7 @@ public class CanaryCredentialTests(AwsFixture aws) : IClassFixture<AwsFixture>
         }
         catch (RpcException e)
         {
-            _seen.Add(e.Status.Detail);
-            _seen.AddRange(e.Trailers.Select(t => t.IsBinary ? Encoding.UTF8.GetString(t.ValueBytes) : t.Value));
+            _seen.Saw(e);
             return new StepResult("direct", [], e.StatusCode, e.Status.Detail, [], null, PropertyMap.Empty, null);
         }
     }
@@ -173,22 +139,8 @@ public class CanaryCredentialTests(AwsFixture aws) : IClassFixture<AwsFixture>
         Assert.Contains(destroyLines, m => m.Contains("[secret]", StringComparison.Ordinal));
         Assert.DoesNotContain(destroyLines, m => m.Contains(publicIp, StringComparison.Ordinal));
 
-        await h.Plugin.ShutdownAsync();
-        _seen.Add(h.Plugin.Stdout);
-        _seen.Add(h.Plugin.Stderr);
-        _seen.AddRange(h.Engine.Messages.Select(m => $"{m.Severity} {m.Message}"));
+        await _seen.SawPluginAsync(h);
         Assert.Contains(h.Engine.Messages, m => m.Ephemeral);
-        var everything = string.Join("\n", _seen);
-        foreach (var canary in Canaries(secretInstance))
-        {
-            Assert.False(everything.Contains(canary, StringComparison.Ordinal),
-                $"'{canary}' leaked: ...{Around(everything, canary)}...");
-        }
-    }
-
-    private static string Around(string text, string needle)
-    {
-        var i = text.IndexOf(needle, StringComparison.Ordinal);
-        return text[Math.Max(0, i - 200)..Math.Min(text.Length, i + needle.Length + 100)];
+        _seen.AssertNoneOf(Canaries(secretInstance));
     }
 }

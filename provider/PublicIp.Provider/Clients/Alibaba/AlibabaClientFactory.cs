@@ -1,6 +1,7 @@
 using System.Net;
 using Grpc.Core;
 using PublicIp.Alibaba;
+using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Retries;
@@ -25,7 +26,12 @@ public interface IAlibabaClientFactory
     AlibabaClients Create(AlicloudConfig config, string regionId);
 }
 
-public sealed class AlibabaClientFactory(Func<string, string?> environment, TimeProvider? time = null) : IAlibabaClientFactory, IDisposable
+/// <summary>
+/// The Alibaba clients; the credentials the chain finds (a profile file's keys too) and every STS session of
+/// alicloudAssumeRole are reported to <paramref name="secrets"/> before they sign anything.
+/// </summary>
+public sealed class AlibabaClientFactory(Func<string, string?> environment, TimeProvider? time = null, ISecretSink? secrets = null)
+    : IAlibabaClientFactory, IDisposable
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -39,6 +45,7 @@ public sealed class AlibabaClientFactory(Func<string, string?> environment, Time
     public AlibabaClients Create(AlicloudConfig config, string regionId)
     {
         var (credentials, role) = ResolveCredentials(config);
+        Report(credentials);
         var overrides = new Dictionary<AlibabaProduct, Uri>();
         if (config.EcsEndpoint is { } ecs)
         {
@@ -66,13 +73,16 @@ public sealed class AlibabaClientFactory(Func<string, string?> environment, Time
         if (role is not null)
         {
             // STS calls are signed with the base credentials; every ECS and VPC call with the role's renewed session.
-            var roleCredentials = new AlibabaRoleCredentials(new AlibabaRpcClient(options, _http, _time), role, _time);
+            var roleCredentials = new AlibabaRoleCredentials(new AlibabaRpcClient(options, _http, _time), role, _time, Report);
             options = options with { CredentialsSource = roleCredentials };
         }
         var rpc = new AlibabaRpcClient(options, _http, _time);
         var budget = new RateBudget($"Alibaba Cloud {regionId}", AlibabaLimits.For, config.RequestRateScale, _time);
         return new AlibabaClients(regionId, new EcsApi(rpc), new VpcEipApi(rpc), _time, budget, new AlibabaLimits(config.MaxRetries));
     }
+
+    private void Report(AlibabaCredentials credentials) =>
+        secrets?.Add([credentials.AccessKeyId, credentials.AccessKeySecret, credentials.SecurityToken]);
 
     /// <summary>
     /// The official SDKs' chain: explicit config, then the ALIBABA_CLOUD_* / ALICLOUD_* environment, then the CLI's

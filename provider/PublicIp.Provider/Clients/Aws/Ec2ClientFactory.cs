@@ -5,6 +5,7 @@ using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
 using Grpc.Core;
+using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Configuration;
 
@@ -16,7 +17,8 @@ public interface IEc2ClientFactory
     IAmazonEC2 Create(AwsConfig config);
 }
 
-public sealed class Ec2ClientFactory : IEc2ClientFactory
+/// <summary>The SDK's EC2 client; every credential it signs with is reported to <paramref name="secrets"/> first.</summary>
+public sealed class Ec2ClientFactory(ISecretSink? secrets = null) : IEc2ClientFactory
 {
     public IAmazonEC2 Create(AwsConfig config)
     {
@@ -33,7 +35,7 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
         // One attempt per EC2 call: Retries.Retry decides every retry (throttling until the deadline, server errors up
         // to awsMaxRetries), so the SDK's retries and its shared retry quota never stack with it.
         var ec2Config = Configure(new AmazonEC2Config(), config, config.Endpoint, maxErrorRetry: 0);
-        var credentials = AssumeRoles(config, ResolveCredentials(config));
+        var credentials = Observed(AssumeRoles(config, Observed(ResolveCredentials(config)), Observed));
         return credentials is null ? new AmazonEC2Client(ec2Config) : new AmazonEC2Client(credentials, ec2Config);
     }
 
@@ -41,8 +43,9 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
     /// Wraps the base credentials in one <see cref="AssumedRoleCredentials"/> per hop of awsAssumeRole, each hop's
     /// STS client signed by the hop before. No roles: the base credentials (null means the SDK's default chain).
     /// </summary>
-    internal static AWSCredentials? AssumeRoles(AwsConfig config, AWSCredentials? baseCredentials)
+    internal static AWSCredentials? AssumeRoles(AwsConfig config, AWSCredentials? baseCredentials, Func<AWSCredentials?, AWSCredentials?>? observe = null)
     {
+        observe ??= c => c;
         if (config.AssumeRoles.Length == 0)
         {
             return baseCredentials;
@@ -51,7 +54,7 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
         AWSCredentials signer;
         try
         {
-            signer = baseCredentials ?? DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            signer = baseCredentials ?? observe(DefaultAWSCredentialsIdentityResolver.GetCredentials())!;
         }
         catch (AmazonClientException)
         {
@@ -61,9 +64,34 @@ public sealed class Ec2ClientFactory : IEc2ClientFactory
         }
         for (var i = 0; i < config.AssumeRoles.Length; i++)
         {
-            signer = new AssumedRoleCredentials(StsClient(config, signer), config.AssumeRoles[i], i + 1, config.AssumeRoles.Length);
+            signer = observe(new AssumedRoleCredentials(StsClient(config, signer), config.AssumeRoles[i], i + 1, config.AssumeRoles.Length))!;
         }
         return signer;
+    }
+
+    /// <summary>
+    /// The credentials as the signer will see them, reported to the scrub list on first use and on every renewal.
+    /// No credentials (the SDK's default chain: environment, web identity, SSO, container and instance roles): the
+    /// chain's choice, observed the same way; when the chain finds nothing the client is left to say so as it does.
+    /// </summary>
+    private AWSCredentials? Observed(AWSCredentials? credentials)
+    {
+        if (secrets is null || credentials is ObservedCredentials)
+        {
+            return credentials;
+        }
+        if (credentials is null)
+        {
+            try
+            {
+                credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            }
+            catch (AmazonClientException)
+            {
+                return null;
+            }
+        }
+        return new ObservedCredentials(credentials, secrets);
     }
 
     internal static AmazonSecurityTokenServiceClient StsClient(AwsConfig config, AWSCredentials signer)
