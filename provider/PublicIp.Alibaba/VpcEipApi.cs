@@ -59,6 +59,12 @@ public sealed record DescribeEipAddressesRequest(string RegionId, string Allocat
     public int? PageSize { get; init; }
 }
 
+/// <summary>DescribeEipAddresses with the reference's filters; every filter given must match.</summary>
+/// <param name="AllocationIds">Up to 50 ids.</param>
+/// <param name="IpAddresses">Up to 50 addresses (the API's EipAddress parameter).</param>
+public sealed record EipQuery(string RegionId, IReadOnlyList<string> AllocationIds, IReadOnlyList<string> IpAddresses, string? Status,
+    IReadOnlyDictionary<string, string> Tags, int PageNumber, int PageSize);
+
 public sealed record ModifyEipAddressAttributeRequest(string AllocationId, string RegionId)
 {
     public int? Bandwidth { get; init; }
@@ -104,6 +110,9 @@ public interface IVpcEipApi
 
     /// <summary>One page of every EIP in a region (PageNumber from 1, PageSize at most 100), and how many there are in all.</summary>
     Task<EipPage> ListEipAddressesAsync(string regionId, int pageNumber, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>One page of the EIPs that match <paramref name="query"/>.</summary>
+    Task<EipPage> QueryEipAddressesAsync(EipQuery query, CancellationToken cancellationToken);
 
     Task ModifyEipAddressAttributeAsync(ModifyEipAddressAttributeRequest request, CancellationToken cancellationToken);
     Task TagResourcesAsync(TagEipRequest request, CancellationToken cancellationToken);
@@ -186,14 +195,28 @@ public sealed class VpcEipApi(IAlibabaRpcClient client) : IVpcEipApi
         return JsonRead.List(body, "EipAddresses", "EipAddress").Select(ReadEip).ToList();
     }
 
-    public async Task<EipPage> ListEipAddressesAsync(string regionId, int pageNumber, int pageSize, CancellationToken cancellationToken)
+    public Task<EipPage> ListEipAddressesAsync(string regionId, int pageNumber, int pageSize, CancellationToken cancellationToken) =>
+        QueryEipAddressesAsync(new EipQuery(regionId, [], [], null, new Dictionary<string, string>(), pageNumber, pageSize), cancellationToken);
+
+    public async Task<EipPage> QueryEipAddressesAsync(EipQuery query, CancellationToken cancellationToken)
     {
-        var body = await client.CallAsync(new AlibabaRequest(AlibabaProduct.Vpc, "DescribeEipAddresses", new Dictionary<string, string>
+        var p = new Dictionary<string, string>
         {
-            ["RegionId"] = regionId,
-            ["PageNumber"] = pageNumber.ToString(CultureInfo.InvariantCulture),
-            ["PageSize"] = pageSize.ToString(CultureInfo.InvariantCulture),
-        }), cancellationToken);
+            ["RegionId"] = query.RegionId,
+            ["PageNumber"] = query.PageNumber.ToString(CultureInfo.InvariantCulture),
+            ["PageSize"] = query.PageSize.ToString(CultureInfo.InvariantCulture),
+        };
+        if (query.AllocationIds.Count > 0)
+        {
+            p["AllocationId"] = string.Join(',', query.AllocationIds);
+        }
+        if (query.IpAddresses.Count > 0)
+        {
+            p["EipAddress"] = string.Join(',', query.IpAddresses);
+        }
+        Params.AddIf(p, "Status", query.Status);
+        AddTags(p, query.Tags);
+        var body = await client.CallAsync(new AlibabaRequest(AlibabaProduct.Vpc, "DescribeEipAddresses", p), cancellationToken);
         return new EipPage(JsonRead.List(body, "EipAddresses", "EipAddress").Select(ReadEip).ToList(), JsonRead.Int(body, "TotalCount") ?? 0);
     }
 

@@ -7,6 +7,8 @@ using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
+using PublicIp.Provider.Functions.Alicloud;
+using PublicIp.Provider.Functions.Aws;
 using PublicIp.Provider.Resources.Alicloud;
 using PublicIp.Provider.Resources.Aws;
 
@@ -18,6 +20,7 @@ public sealed class PublicIpProvider : IProvider
     private readonly Func<string, string?> _env;
     private readonly CloudClients _clients;
     private readonly IReadOnlyList<IResourceType> _resourceList;
+    private readonly IReadOnlyList<IFunctionType> _functionList;
 
     /// <param name="secrets">Where the cloud clients report the credentials they obtain while running (role sessions, profile keys).</param>
     public PublicIpProvider(Func<string, string?> env, IEc2ClientFactory? ec2Factory = null, IAlibabaClientFactory? alibabaFactory = null, ISecretSink? secrets = null)
@@ -33,6 +36,14 @@ public sealed class PublicIpProvider : IProvider
         ];
         _resourceList = resources;
         Resources = resources.ToDictionary(r => r.Token, StringComparer.Ordinal);
+        IFunctionType[] functions =
+        [
+            new GetElasticIp(_clients),
+            new GetElasticIps(_clients),
+            new GetEipAddresses(_clients),
+        ];
+        _functionList = functions;
+        Functions = functions.ToDictionary(f => f.Token, StringComparer.Ordinal);
     }
 
     public string Name => "publicip";
@@ -46,8 +57,8 @@ public sealed class PublicIpProvider : IProvider
     /// <summary>schema.json as the declarations say it should be (`make schema` writes it).</summary>
     public string GenerateSchema() => SchemaWriter.Write(Package);
 
-    /// <summary>Invokes, declared like resources (their inputs and result); none yet.</summary>
-    public IReadOnlyList<IDeclaration> Functions { get; } = [];
+    /// <summary>Invokes (lookups), declared like resources: their arguments are the declaration's inputs, their result its outputs.</summary>
+    public IReadOnlyDictionary<string, IFunctionType> Functions { get; }
 
     public PackageSpec Package => new(Name, "Public IP", Version,
         "Releasable public IP addresses on AWS and Alibaba Cloud, with a destroy that disassociates, releases and explains every failure.")
@@ -61,9 +72,9 @@ public sealed class PublicIpProvider : IProvider
         Languages = [("nodejs", "packageName", "@publicip/publicip"), ("python", "packageName", "pulumi_publicip"), ("csharp", "rootNamespace", "PublicIp")],
         ProviderDescription = "The provider type for the publicip package.",
         Config = ConfigKeys.All,
-        Types = ConfigKeys.Types,
+        Types = [.. ConfigKeys.Types, AddressSearch.FilterType, GetEipAddresses.AddressType],
         Resources = [.. _resourceList.Select(r => r.Declaration)],
-        Functions = Functions,
+        Functions = [.. _functionList.Select(f => f.Declaration)],
     };
 
     public IReadOnlyDictionary<string, IResourceType> Resources { get; }

@@ -468,8 +468,14 @@ public sealed class EmulatorWorld
         {
             throw Error(400, "InvalidParameter", "PageNumber must be at least 1 and PageSize between 1 and 100.");
         }
+        // The reference's other filters: EipAddress (comma list), Status, and Tag.N.Key/Value (every tag must match).
+        var addresses = p.GetValueOrDefault("EipAddress")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var status = p.GetValueOrDefault("Status");
+        var tags = ReadTags(p);
         var all = _eips.Values
             .Where(e => e.RegionId == region && (ids is null || ids.Contains(e.AllocationId)))
+            .Where(e => (addresses is null || addresses.Contains(e.IpAddress)) && (status is null || e.Status == status)
+                && tags.All(t => e.Tags.TryGetValue(t.Key, out var v) && v == t.Value))
             .OrderBy(e => e.AllocationId, StringComparer.Ordinal)
             .ToList();
         var found = all.Skip((pageNumber - 1) * pageSize).Take(pageSize).Select(EipJson).ToArray<JsonNode?>();

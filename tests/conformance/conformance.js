@@ -9,7 +9,8 @@
 //  1. static: every message, field (number, name, type, label), enum value and RPC of our proto subset
 //     (provider/PublicIp.Protocol/Protos/pulumi/*.proto) exists identically in Pulumi's generated stubs;
 //  2. live: Handshake, GetPluginInfo, GetSchema, CheckConfig, Configure, Check, Diff, Create (preview),
-//     Create, Read, Delete and Cancel over real gRPC, checking every result field relied on.
+//     Create, Read, Invoke (the lookups, with a secret and a bad argument), Delete and Cancel over real gRPC,
+//     checking every result field relied on.
 // Exits 0 and prints one JSON summary line on success; exits 1 with "conformance: FAIL ..." otherwise.
 'use strict';
 
@@ -496,6 +497,32 @@ async function runLive(binary, motoEndpoint) {
     const readInputs = fromStruct(readRes.getInputs()) || {};
     expect(JSON.stringify(unwrap(readInputs.tags)) === JSON.stringify(inputs.tags) || (unwrap(readInputs.tags) && unwrap(readInputs.tags).team === 'net'),
       `Read.inputs.tags: ${JSON.stringify(readInputs.tags)}`);
+
+    // Invoke: the lookups a component author uses, as the engine sends them during a preview.
+    expect(schema.functions && schema.functions['publicip:aws:getElasticIp'], 'schema.functions has no publicip:aws:getElasticIp');
+    const invoke = async (name, tok, args) => {
+      const req = new providerPb.InvokeRequest();
+      req.setTok(tok);
+      req.setArgs(toStruct(args));
+      req.setPreview(true);
+      const res = await step(name, 'invoke', req);
+      return { ret: fromStruct(res.getReturn()) || {}, failures: res.getFailuresList().map((f) => f.toObject()) };
+    };
+    const one = await invoke('Invoke(getElasticIp)', 'publicip:aws:getElasticIp', { allocationId: id });
+    expectEqual(one.failures.length, 0, `Invoke(getElasticIp) failures ${JSON.stringify(one.failures)}; count`);
+    expectEqual(one.ret.allocationId, id, 'Invoke(getElasticIp).return.allocationId');
+    expectEqual(one.ret.publicIp, summary.publicIp, 'Invoke(getElasticIp).return.publicIp');
+    expectEqual(one.ret.domain, 'vpc', 'Invoke(getElasticIp).return.domain');
+    expectEqual(JSON.stringify(one.ret.tags), JSON.stringify({ purpose: 'conformance', team: 'net' }), 'Invoke(getElasticIp).return.tags');
+    const many = await invoke('Invoke(getElasticIps)', 'publicip:aws:getElasticIps', { tags: { team: 'net' } });
+    expectEqual(JSON.stringify(many.ret.allocationIds), JSON.stringify([id]), 'Invoke(getElasticIps).return.allocationIds');
+    expectEqual(JSON.stringify(many.ret.publicIps), JSON.stringify([summary.publicIp]), 'Invoke(getElasticIps).return.publicIps');
+    const hidden = await invoke('Invoke(secret)', 'publicip:aws:getElasticIp', { publicIp: secret(summary.publicIp) });
+    expectEqual(unwrap(hidden.ret.allocationId), id, 'Invoke(secret publicIp).return.allocationId');
+    expect(hidden.ret.allocationId && hidden.ret.allocationId[SIG_KEY] === SECRET_SIG, `Invoke(secret publicIp).return.allocationId is not a secret: ${JSON.stringify(hidden.ret.allocationId)}`);
+    const bad = await invoke('Invoke(bad)', 'publicip:aws:getElasticIp', { filters: [{ name: 'tag:team' }], colour: 'red' });
+    const failed = bad.failures.map((f) => f.property).sort();
+    expectEqual(JSON.stringify(failed), JSON.stringify(['colour', 'filters[0].values']), 'Invoke(bad arguments).failures properties');
 
     // Delete.
     const del = new providerPb.DeleteRequest();

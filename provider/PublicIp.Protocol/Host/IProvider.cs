@@ -14,6 +14,9 @@ public interface IProvider
 
     IReadOnlyDictionary<string, IResourceType> Resources { get; }
 
+    /// <summary>Invokes (data sources), by token.</summary>
+    IReadOnlyDictionary<string, IFunctionType> Functions { get; }
+
     /// <summary>Config properties whose change means every resource of the old provider must be replaced.</summary>
     IReadOnlySet<string> ConfigReplaceOnChanges { get; }
 

@@ -70,8 +70,44 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     public override Task<GetMappingsResponse> GetMappings(GetMappingsRequest request, ServerCallContext context) =>
         Task.FromResult(new GetMappingsResponse());
 
-    public override Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context) =>
-        throw new RpcException(new Grpc.Core.Status(StatusCode.Unimplemented, $"{provider.Name} has no function {Text.Quote(request.Tok)}"));
+    /// <summary>
+    /// A lookup: arguments are checked like inputs (failures name the argument, redacted and bounded), the call runs
+    /// under the provider's Invoke timeout and the engine's cancellation, and a secret argument makes every value of
+    /// the result secret (which address a secret names is itself secret).
+    /// </summary>
+    public override async Task<InvokeResponse> Invoke(InvokeRequest request, ServerCallContext context)
+    {
+        var redactor = CallRedactor(request.Args);
+        if (!provider.Functions.TryGetValue(request.Tok, out var function))
+        {
+            throw new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, $"{provider.Name} has no function {Text.Quote(request.Tok)}"));
+        }
+        var timeout = provider.DefaultTimeout("Invoke");
+        using var deadline = new CancellationTokenSource(timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token, context.CancellationToken, deadline.Token);
+        var call = new ResourceCall("", request.Tok, request.Tok, request.Preview, timeout, Redacting(engine.For(""), redactor), linked.Token, "Invoke", DateTimeOffset.UtcNow);
+        var response = new InvokeResponse { Return = new Struct() };
+        await Guard("Invoke", request.Tok, redactor, async () =>
+        {
+            PropertyMap args;
+            try
+            {
+                args = PropertyCodec.Decode(request.Args);
+            }
+            catch (PropertyValueException e)
+            {
+                response.Failures.Add(new CheckFailure { Property = e.TopLevelProperty, Reason = Text.Truncate(redactor.Redact(e.Message)) });
+                return;
+            }
+            var result = await function.InvokeAsync(call, args);
+            response.Failures.AddRange(result.Failures.Select(f => new CheckFailure { Property = Text.Truncate(f.Property, 200), Reason = Text.Truncate(redactor.Redact(f.Reason)) }));
+            var returned = args.Values.Any(v => v.ContainsSecrets)
+                ? PropertyMap.From(result.Return.Select(kv => KeyValuePair.Create(kv.Key, kv.Value is SecretValue || kv.Value.IsNull ? kv.Value : new SecretValue(kv.Value))))
+                : result.Return;
+            response.Return = PropertyCodec.Encode(returned);
+        }, deadline, timeout);
+        return response;
+    }
 
     public override Task<Empty> Cancel(Empty request, ServerCallContext context)
     {

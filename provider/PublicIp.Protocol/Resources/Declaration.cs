@@ -4,7 +4,7 @@ using PublicIp.Protocol.Values;
 namespace PublicIp.Protocol.Resources;
 
 /// <summary>The schema types a declared property can have.</summary>
-public enum PropertyType { String, Boolean, Integer, StringMap, StringList }
+public enum PropertyType { String, Boolean, Integer, StringMap, StringList, ObjectList }
 
 /// <summary>
 /// What the schema, the README and the generic resource code know about one property: the single place it is
@@ -71,10 +71,21 @@ public static class Codecs
     public static readonly ValueCodec<ImmutableSortedDictionary<string, string>> StringMap = new MapCodec();
     public static readonly ValueCodec<IReadOnlyList<string>?> StringList = new ListCodec();
 
+    /// <summary>The schema type of an <see cref="ObjectListCodec{TItem}"/> property: an array of the item's object type.</summary>
+    public static string ObjectListType(string typeToken) => @"{""type"": ""array"", ""items"": {""$ref"": ""#/types/" + typeToken + @"""}}";
+
     private sealed class ListCodec : ValueCodec<IReadOnlyList<string>?>
     {
         public override PropertyType Type => PropertyType.StringList;
-        public override IReadOnlyList<string>? Read(InputReader r, PropertySpec spec) => r.StringList(spec.Name);
+        public override IReadOnlyList<string>? Read(InputReader r, PropertySpec spec)
+        {
+            var list = r.StringList(spec.Name);
+            if (spec.RequiredInput && spec.IsInput && !r.IsUnknown(spec.Name) && (list is { Count: 0 } || !r.IsSet(spec.Name)))
+            {
+                r.Fail(spec.Name, list is null ? $"'{spec.Name}' is required" : $"'{spec.Name}' must list at least one value");
+            }
+            return list;
+        }
         // Unset and empty differ: an empty list is a choice (e.g. "no guard names"), unset takes the default.
         public override PropertyValue? Write(IReadOnlyList<string>? value) => value is null ? null : PropertyValue.Of(value);
     }
@@ -249,13 +260,15 @@ public sealed class Declaration<TArgs, TState> : IDeclaration
         Token = token;
         Description = description;
         _properties = properties;
-        var duplicate = properties.GroupBy(p => p.Spec.Name).FirstOrDefault(g => g.Count() > 1);
+        // A function may name an argument and a result alike (allocationId in, allocationId out) as two declarations.
+        var duplicate = properties.GroupBy(p => p.Spec.Name).FirstOrDefault(g => g.Count(p => p.Spec.IsInput) > 1 || g.Count(p => p.Spec.IsOutput) > 1
+            || g.Any(p => !p.Spec.IsInput && !p.Spec.IsOutput) && g.Count() > 1);
         if (duplicate is not null)
         {
             throw new ArgumentException($"{token} declares '{duplicate.Key}' more than once");
         }
         Properties = [.. properties.Select(p => p.Spec)];
-        OutputNames = [.. Properties.Where(p => p.IsOutput).Select(p => p.Name)];
+        OutputNames = [.. Properties.Where(p => p.IsOutput).Select(p => p.Name).Distinct(StringComparer.Ordinal)];
         ReplaceOnChanges = Properties.Where(p => p.IsInput && p.ReplaceOnChange).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         ComputedInputs = Properties.Where(p => p.IsInput && p.Computed).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
     }
@@ -266,6 +279,21 @@ public sealed class Declaration<TArgs, TState> : IDeclaration
     public IReadOnlyList<string> OutputNames { get; }
     public IReadOnlySet<string> ReplaceOnChanges { get; }
     public IReadOnlySet<string> ComputedInputs { get; }
+
+    /// <summary>
+    /// These outputs (all when none are named) as result properties of a function with its own args record: a
+    /// lookup that returns "the same outputs as the resource" takes them from the resource's declaration.
+    /// </summary>
+    public IDeclaredProperty<TOtherArgs, TState>[] OutputsFor<TOtherArgs>(params string[] names)
+    {
+        var unknown = names.Where(n => !OutputNames.Contains(n, StringComparer.Ordinal)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"{Token} has no output {string.Join(", ", unknown)}");
+        }
+        return [.. _properties.Where(p => p.Spec.IsOutput && (names.Length == 0 || names.Contains(p.Spec.Name, StringComparer.Ordinal)))
+            .Select(p => new OutputOnly<TOtherArgs, TArgs, TState>(p))];
+    }
 
     public TArgs ReadArgs(InputReader reader) => _properties.Aggregate(new TArgs(), (a, p) => p.ReadInput(reader, a));
 
@@ -292,4 +320,76 @@ public sealed class Declaration<TArgs, TState> : IDeclaration
                 int i => PropertyValue.Of(i),
                 _ => throw new InvalidOperationException($"{Token}.{p.Name}: unsupported default {p.Default}"),
             }));
+}
+
+/// <summary>Another declaration's output, without its input half (see <see cref="Declaration{TArgs,TState}.OutputsFor{TOtherArgs}"/>).</summary>
+internal sealed class OutputOnly<TArgs, TInnerArgs, TState>(IDeclaredProperty<TInnerArgs, TState> inner) : IDeclaredProperty<TArgs, TState>
+{
+    public PropertySpec Spec { get; } = inner.Spec with
+    {
+        Description = inner.Spec.OutputText, OutputDescription = null, IsInput = false, RequiredInput = false, ReplaceOnChange = false,
+        Computed = false, Default = null, Allowed = null,
+    };
+
+    public TArgs ReadInput(InputReader reader, TArgs args) => args;
+    public PropertyMap WriteInput(PropertyMap map, TArgs args) => map;
+    public TState ReadOutput(InputReader reader, TState state) => inner.ReadOutput(reader, state);
+    public PropertyMap WriteOutput(PropertyMap map, TState state) => inner.WriteOutput(map, state);
+    public PropertyMap ReadBack(PropertyMap map, TState state, TArgs? oldArgs) => map;
+}
+
+/// <summary>
+/// A list of objects, each declared as its own <see cref="Declaration{TArgs,TState}"/> and named in the schema by
+/// <c>typeToken</c> (<see cref="SchemaWriter.ObjectType"/> writes that type from the same declaration). As an
+/// input each element is read like a resource's inputs (a failure names <c>filters[1].values</c>); as an output
+/// each element is the item's outputs.
+/// </summary>
+public sealed class ObjectListCodec<TItem>(Declaration<TItem, TItem> item, bool asInput) : ValueCodec<IReadOnlyList<TItem>>
+    where TItem : new()
+{
+    public override PropertyType Type => PropertyType.ObjectList;
+
+    public override IReadOnlyList<TItem> Read(InputReader reader, PropertySpec spec)
+    {
+        switch (reader.Value(spec.Name))
+        {
+            case null:
+                return [];
+            case ArrayValue array:
+                var items = new List<TItem>();
+                for (var i = 0; i < array.Items.Length; i++)
+                {
+                    var at = $"{spec.Name}[{i}]";
+                    var element = array.Items[i] is SecretValue s ? s.Value : array.Items[i];
+                    if (element is not ObjectValue o)
+                    {
+                        reader.Fail(at, $"'{at}' must be an object, not {(reader.IsSecret(spec.Name) || array.Items[i] is SecretValue ? "a secret value" : PropertyCodec.Describe(element))}");
+                        continue;
+                    }
+                    // A secret list (or element) keeps its values out of the failures its elements' readers write.
+                    var secret = reader.IsSecret(spec.Name) || array.Items[i] is SecretValue;
+                    var inner = new InputReader(secret ? PropertyMap.From(o.Properties.Select(kv => KeyValuePair.Create(kv.Key, (PropertyValue)new SecretValue(kv.Value)))) : o.Properties);
+                    var value = asInput ? item.ReadArgs(inner) : item.ReadState(o.Properties);
+                    foreach (var unread in asInput ? inner.UnreadProperties.ToList() : [])
+                    {
+                        inner.Fail(unread, $"'{unread}' is not a property of {item.Token}");
+                    }
+                    foreach (var failure in inner.Failures)
+                    {
+                        reader.Fail($"{at}.{failure.Property}", failure.Reason.Replace($"'{failure.Property}'", $"'{at}.{failure.Property}'", StringComparison.Ordinal));
+                    }
+                    items.Add(value);
+                }
+                return items;
+            case var other:
+                reader.Fail(spec.Name, $"'{spec.Name}' must be a list of objects, not {(reader.IsSecret(spec.Name) ? "a secret value" : PropertyCodec.Describe(other))}");
+                return [];
+        }
+    }
+
+    public override PropertyValue? Write(IReadOnlyList<TItem> value) =>
+        new ArrayValue([.. value.Select(v => (PropertyValue)new ObjectValue(asInput ? item.WriteArgs(v) : item.WriteState(v)))]);
+
+    public override bool IsUnset(IReadOnlyList<TItem> value) => asInput && value.Count == 0;
+
 }

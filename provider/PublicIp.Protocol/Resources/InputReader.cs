@@ -184,7 +184,7 @@ public sealed class InputReader(PropertyMap properties)
                     {
                         case StringValue sv: items.Add(sv.Value); break;
                         case UnknownValue or OutputValue { Value: null }: _unknowns.Add(name); break;
-                        default: Fail($"{name}[{i}]", $"'{name}[{i}]' must be a string, not {PropertyCodec.Describe(inner)}"); break;
+                        default: Fail($"{name}[{i}]", $"'{name}[{i}]' must be a string, not {(a.Items[i] is SecretValue || IsSecret(name) ? "a secret value" : PropertyCodec.Describe(inner))}"); break;
                     }
                 }
                 return items;
@@ -205,7 +205,7 @@ public sealed class InputReader(PropertyMap properties)
                 }
                 return [.. trimmed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
             case var v:
-                Fail(name, $"'{name}' must be a list of strings, not {PropertyCodec.Describe(v)}");
+                Fail(name, $"'{name}' must be a list of strings, not {Show(name, v)}");
                 return null;
         }
     }

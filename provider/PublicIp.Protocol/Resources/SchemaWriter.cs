@@ -122,6 +122,24 @@ public static class SchemaWriter
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
+    /// <summary>
+    /// An object type for <see cref="PackageSpec.Types"/>, written from a declaration: its inputs (an argument's
+    /// elements, <paramref name="input"/>) or its outputs (a result's elements).
+    /// </summary>
+    public static string ObjectType(IDeclaration declaration, bool input)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "object");
+            w.WriteString("description", declaration.Description);
+            WriteProperties(w, "properties", "required", declaration.Properties.Where(p => input ? p.IsInput : p.IsOutput), input);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
     private static void WriteIfSet(Utf8JsonWriter w, string name, string? value)
     {
         if (value is not null)

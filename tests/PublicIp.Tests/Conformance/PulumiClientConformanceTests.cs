@@ -28,7 +28,8 @@ public class PulumiClientConformanceTests
         Assert.StartsWith("eipalloc-", summary.RootElement.GetProperty("id").GetString(), StringComparison.Ordinal);
         var calls = summary.RootElement.GetProperty("calls").EnumerateArray().Select(c => c.GetString()).ToList();
         Assert.Equal(
-            ["Handshake", "GetPluginInfo", "GetSchema", "CheckConfig", "Configure", "Check", "Diff", "Diff", "Create(preview)", "Create", "Read", "Delete", "Read(deleted)", "Cancel"],
+            ["Handshake", "GetPluginInfo", "GetSchema", "CheckConfig", "Configure", "Check", "Diff", "Diff", "Create(preview)", "Create", "Read",
+                "Invoke(getElasticIp)", "Invoke(getElasticIps)", "Invoke(secret)", "Invoke(bad)", "Delete", "Read(deleted)", "Cancel"],
             calls);
 
         using var ec2 = Ec2TestClient.Create(moto.Endpoint);

@@ -15,6 +15,46 @@ public class SchemaValidationTests
     }
 
     [Fact]
+    public async Task Repo_schema_lists_the_lookups_and_every_type_they_refer_to_exists()
+    {
+        var schema = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "schema.json")))!.AsObject();
+        var functions = schema["functions"]!.AsObject();
+        Assert.Equal(["publicip:alicloud:getEipAddresses", "publicip:aws:getElasticIp", "publicip:aws:getElasticIps"],
+            functions.Select(f => f.Key).Order(StringComparer.Ordinal));
+        var refs = new List<string>();
+        void Walk(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (key, value) in o)
+                    {
+                        if (key == "$ref")
+                        {
+                            refs.Add(value!.GetValue<string>());
+                        }
+                        Walk(value);
+                    }
+                    break;
+                case JsonArray a:
+                    foreach (var item in a)
+                    {
+                        Walk(item);
+                    }
+                    break;
+            }
+        }
+        Walk(functions);
+        Assert.Equal(["#/types/publicip:alicloud:getEipAddressesAddress", "#/types/publicip:aws:AddressFilter"], refs.Distinct().Order(StringComparer.Ordinal));
+        Assert.All(refs, r => Assert.NotNull(schema["types"]![r["#/types/".Length..]]));
+        // The lookup returns what the resource outputs (less what only a resource has: its inputs' echo, allowReassociation).
+        var resourceOutputs = schema["resources"]!["publicip:aws:ElasticIp"]!["properties"]!.AsObject().Select(p => p.Key).ToHashSet();
+        var lookupOutputs = functions["publicip:aws:getElasticIp"]!["outputs"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Subset(resourceOutputs, lookupOutputs.ToHashSet());
+        Assert.Contains("ptrRecord", lookupOutputs);
+    }
+
+    [Fact]
     public async Task A_broken_schema_is_rejected()
     {
         var schema = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "schema.json")))!.AsObject();

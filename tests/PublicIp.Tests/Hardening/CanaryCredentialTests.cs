@@ -37,6 +37,13 @@ public class CanaryCredentialTests(AwsFixture aws) : IClassFixture<AwsFixture>
 
     private void Saw(StepResult step) => _seen.Saw(step);
 
+    private void Saw(InvokeStep step)
+    {
+        _seen.Add(step.Error);
+        _seen.AddRange(step.Failures.Select(f => f.Property + ": " + f.Reason));
+        _seen.Add(LeakWitness.Visible(step.Return));
+    }
+
     private async Task<StepResult> ExpectError(Func<Task> call)
     {
         try
@@ -138,6 +145,19 @@ public class CanaryCredentialTests(AwsFixture aws) : IClassFixture<AwsFixture>
         var destroyLines = h.Engine.Messages.Skip(before).Select(m => m.Message).ToList();
         Assert.Contains(destroyLines, m => m.Contains("[secret]", StringComparison.Ordinal));
         Assert.DoesNotContain(destroyLines, m => m.Contains(publicIp, StringComparison.Ordinal));
+
+        // Invokes: secret arguments in a lookup that finds nothing (its message quotes the criteria), in arguments that are
+        // wrong (failures), and in an Alibaba lookup that succeeds (the signed request carries the tag at -v=9).
+        var miss = await h.InvokeAsync("publicip:aws:getElasticIp", Props.Map(("tags", new Dictionary<string, object> { ["team"] = Props.Secret(_secretTag) })), preview: true);
+        Saw(miss);
+        Assert.Equal(StatusCode.NotFound, miss.Code);
+        Assert.Contains("[secret]", miss.Error, StringComparison.Ordinal);
+        var wrong = await h.InvokeAsync("publicip:aws:getElasticIps", Props.Map(("filters", Props.Secret(new object[] { new Dictionary<string, object> { ["name"] = _secretDescription, ["values"] = 918273645546.0 } }))));
+        Saw(wrong);
+        Assert.Contains(wrong.Failures, f => f.Property == "filters[0].values");
+        var eips = (await h.InvokeAsync("publicip:alicloud:getEipAddresses", Props.Map(("tags", new Dictionary<string, object> { ["team"] = Props.Secret(_secretTag) })))).EnsureOk();
+        Saw(eips);
+        Assert.All(eips.Return.Values, v => Assert.IsType<SecretValue>(v));
 
         await _seen.SawPluginAsync(h);
         Assert.Contains(h.Engine.Messages, m => m.Ephemeral);

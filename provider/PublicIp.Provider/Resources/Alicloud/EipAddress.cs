@@ -158,7 +158,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         return Task.CompletedTask;
     }
 
-    private static EipAddressState StateOf(AliEip e, string regionId) => new()
+    internal static EipAddressState StateOf(AliEip e, string regionId) => new()
     {
         AllocationId = e.AllocationId, IpAddress = e.IpAddress, Status = e.Status, ChargeType = e.ChargeType, RegionId = regionId,
         Bandwidth = e.Bandwidth, InternetChargeType = e.InternetChargeType, Isp = e.ISP, Name = e.Name, Description = e.Description,

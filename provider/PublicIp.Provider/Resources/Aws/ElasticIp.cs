@@ -535,31 +535,43 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             }
             return null;
         }
-        var tags = (found.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal);
-        var ptr = AddressFinder.Present(found.AllocationId) is { } allocationId
-            ? await Ec2Async(clients.Ec2Retry(call), "DescribeAddressesAttribute", Subject(call, found.PublicIp, id), c => ReverseDns.FindAsync(clients.Ec2, allocationId, c))
-            : PtrState.None;
-        var state = new ElasticIpState
+        var ptr = await PtrOfAsync(clients, call, found, Subject(call, found.PublicIp, id));
+        var reported = Reported(found, ptr);
+        var state = reported with
         {
-            AllocationId = AddressFinder.Present(found.AllocationId) ?? "",
-            PublicIp = found.PublicIp,
-            Domain = found.Domain == DomainType.Standard ? Standard : Vpc,
-            AssociationId = AddressFinder.Present(found.AssociationId),
-            InstanceId = AddressFinder.Present(found.InstanceId),
-            NetworkInterfaceId = AddressFinder.Present(found.NetworkInterfaceId),
-            PrivateIpAddress = AddressFinder.Present(found.PrivateIpAddress),
-            NetworkBorderGroup = AddressFinder.Present(found.NetworkBorderGroup) ?? old?.NetworkBorderGroup,
-            PublicIpv4Pool = AddressFinder.Present(found.PublicIpv4Pool) ?? old?.PublicIpv4Pool,
-            CustomerOwnedIpv4Pool = AddressFinder.Present(found.CustomerOwnedIpv4Pool) ?? old?.CustomerOwnedIpv4Pool,
+            NetworkBorderGroup = reported.NetworkBorderGroup ?? old?.NetworkBorderGroup,
+            PublicIpv4Pool = reported.PublicIpv4Pool ?? old?.PublicIpv4Pool,
+            CustomerOwnedIpv4Pool = reported.CustomerOwnedIpv4Pool ?? old?.CustomerOwnedIpv4Pool,
             Address = old?.Address,
             AllowReassociation = old?.AllowReassociation ?? true,
-            Tags = tags,
             // Refresh keeps what this resource set (Delete resets only that); an import adopts the record it finds.
             ReverseDnsName = old is null && oldArgs is null ? ptr.Record : old?.ReverseDnsName,
-            PtrRecord = ptr.Record,
         };
         return new Observed<ElasticIpState>(state.Id, state);
     }
+
+    /// <summary>The PTR state of a vpc address (DescribeAddressesAttribute through the retry primitive); none for standard.</summary>
+    internal static async Task<PtrState> PtrOfAsync(CloudClients clients, ResourceCall call, Address found, string subject) =>
+        AddressFinder.Present(found.AllocationId) is { } allocationId
+            ? await Ec2Async(clients.Ec2Retry(call), "DescribeAddressesAttribute", subject, c => ReverseDns.FindAsync(clients.Ec2, allocationId, c))
+            : PtrState.None;
+
+    /// <summary>The state as EC2 reports the address (what a resource's Read and the getElasticIp lookup both return).</summary>
+    internal static ElasticIpState Reported(Address found, PtrState ptr) => new()
+    {
+        AllocationId = AddressFinder.Present(found.AllocationId) ?? "",
+        PublicIp = found.PublicIp,
+        Domain = found.Domain == DomainType.Standard ? Standard : Vpc,
+        AssociationId = AddressFinder.Present(found.AssociationId),
+        InstanceId = AddressFinder.Present(found.InstanceId),
+        NetworkInterfaceId = AddressFinder.Present(found.NetworkInterfaceId),
+        PrivateIpAddress = AddressFinder.Present(found.PrivateIpAddress),
+        NetworkBorderGroup = AddressFinder.Present(found.NetworkBorderGroup),
+        PublicIpv4Pool = AddressFinder.Present(found.PublicIpv4Pool),
+        CustomerOwnedIpv4Pool = AddressFinder.Present(found.CustomerOwnedIpv4Pool),
+        Tags = (found.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal),
+        PtrRecord = ptr.Record,
+    };
 
     /// <summary>
     /// Whether the program asks for another association than the one EC2 reports. Compared with the state, not the
