@@ -31,8 +31,10 @@ public sealed class PublicIpProvider : IProvider
         IResourceType[] resources =
         [
             new ElasticIp(_clients),
+            new ElasticIpAssociation(_clients),
             new InstancePublicIp(_clients),
             new EipAddress(_clients),
+            new EipAssociation(_clients),
         ];
         _resourceList = resources;
         Resources = resources.ToDictionary(r => r.Token, StringComparer.Ordinal);

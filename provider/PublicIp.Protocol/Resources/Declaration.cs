@@ -26,6 +26,11 @@ public sealed record PropertySpec(string Name, PropertyType Type, string Descrip
     /// no change, and naming the value the cloud already reports is no change either.
     /// </summary>
     public bool Computed { get; init; }
+    /// <summary>
+    /// Naming the value the cloud already reports is no change, but leaving the input out still is one (unlike
+    /// <see cref="Computed"/>, which implies this): e.g. an association an import did not adopt into the inputs.
+    /// </summary>
+    public bool MatchesReported { get; init; }
     /// <summary>A string, bool or int, by <see cref="Type"/>.</summary>
     public object? Default { get; init; }
     public IReadOnlyList<string>? Allowed { get; init; }
@@ -169,7 +174,8 @@ public sealed class DeclaredProperty<TArgs, TState, T>(PropertySpec spec, ValueC
 
     public DeclaredProperty<TArgs, TState, T> Required() => With(Spec with { RequiredInput = true });
     public DeclaredProperty<TArgs, TState, T> ReplaceOnChange() => With(Spec with { ReplaceOnChange = true });
-    public DeclaredProperty<TArgs, TState, T> Computed() => With(Spec with { Computed = true });
+    public DeclaredProperty<TArgs, TState, T> Computed() => With(Spec with { Computed = true, MatchesReported = true });
+    public DeclaredProperty<TArgs, TState, T> MatchesReported() => With(Spec with { MatchesReported = true });
     public DeclaredProperty<TArgs, TState, T> Secret() => With(Spec with { Secret = true });
     public DeclaredProperty<TArgs, TState, T> Default(object value) => With(Spec with { Default = value });
     public DeclaredProperty<TArgs, TState, T> Allowed(params string[] values) => With(Spec with { Allowed = values });
@@ -271,6 +277,7 @@ public sealed class Declaration<TArgs, TState> : IDeclaration
         OutputNames = [.. Properties.Where(p => p.IsOutput).Select(p => p.Name).Distinct(StringComparer.Ordinal)];
         ReplaceOnChanges = Properties.Where(p => p.IsInput && p.ReplaceOnChange).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         ComputedInputs = Properties.Where(p => p.IsInput && p.Computed).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        MatchedInputs = Properties.Where(p => p.IsInput && p.MatchesReported).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     public string Token { get; }
@@ -279,6 +286,8 @@ public sealed class Declaration<TArgs, TState> : IDeclaration
     public IReadOnlyList<string> OutputNames { get; }
     public IReadOnlySet<string> ReplaceOnChanges { get; }
     public IReadOnlySet<string> ComputedInputs { get; }
+    /// <summary>Inputs for which naming the reported value is no change (every computed input, and those declared <c>MatchesReported</c>).</summary>
+    public IReadOnlySet<string> MatchedInputs { get; }
 
     /// <summary>
     /// These outputs (all when none are named) as result properties of a function with its own args record: a

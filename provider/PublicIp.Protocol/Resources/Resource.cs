@@ -105,9 +105,13 @@ public abstract class Resource<TArgs, TState> : IResourceType
     {
         var olds = Declaration.WithDefaults(oldInputs.Count > 0 ? oldInputs : oldOutputs);
         news = Declaration.WithDefaults(news);
-        foreach (var key in Declaration.ComputedInputs)
+        foreach (var key in Declaration.MatchedInputs)
         {
             var wanted = InputDiff.Plain(news.Get(key));
+            if (wanted.IsNull && !Declaration.ComputedInputs.Contains(key))
+            {
+                continue; // leaving it out is a change (e.g. a disassociate)
+            }
             if (wanted.IsNull)
             {
                 // Left to the cloud: whatever it chose (and refresh or import read back) is what the program means.

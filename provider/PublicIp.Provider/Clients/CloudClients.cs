@@ -5,6 +5,7 @@ using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Release;
+using PublicIp.Provider.Resources;
 using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Clients;
@@ -34,6 +35,9 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
             _alibaba.Clear();
         }
     }
+
+    /// <summary>Which resources manage which address's association, so two that would fight over one are warned about.</summary>
+    public AssociationClaims Associations { get; } = new();
 
     public ProviderConfig Config
     {

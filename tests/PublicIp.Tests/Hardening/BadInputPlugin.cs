@@ -16,7 +16,9 @@ public sealed class BadInputPlugin : IAsyncLifetime
     /// <summary>Longest status message we accept: the provider's cap plus the "cut" note.</summary>
     public const int MaxMessage = Text.MaxMessage + 80;
 
-    public static readonly string[] Types = ["publicip:aws:ElasticIp", "publicip:alicloud:InstancePublicIp", "publicip:alicloud:EipAddress"];
+    /// <summary>Every resource token schema.json declares, so a new resource is fuzzed without being listed here.</summary>
+    public static readonly string[] Types =
+        [.. System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema.json")))!["resources"]!.AsObject().Select(r => r.Key)];
 
     private LifecycleHarness? _harness;
     private Grpc.Net.Client.GrpcChannel? _channel;

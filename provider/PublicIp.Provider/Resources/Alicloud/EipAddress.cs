@@ -107,16 +107,23 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             .Input(a => a.Tags, (a, v) => a with { Tags = v })
             .Output(s => s.Tags, (s, v) => s with { Tags = v }, required: true),
         P.String("instanceId", "What to associate the EIP with: an ECS instance, ENI (eni-), NAT gateway (ngw-), SLB instance (lb-) or HaVip. " +
-                "Changing it re-associates in place (unassociate, wait until Available, associate, wait until InUse).")
+                "Changing it re-associates in place (unassociate, wait until Available, associate, wait until InUse); removing it unassociates. " +
+                "Without instanceId the EIP's association is left alone (e.g. to a publicip:alicloud:EipAssociation): updates never unassociate it, " +
+                "and refresh and import do not read it into the inputs.")
             .Input(a => a.InstanceId, (a, v) => a with { InstanceId = v })
-            .Output(s => s.InstanceId, (s, v) => s with { InstanceId = v }, "What the EIP is associated with, as the VPC API reports it."),
+            .Output(s => s.InstanceId, (s, v) => s with { InstanceId = v }, "What the EIP is associated with, as the VPC API reports it.")
+            // Only when the program named one: an association it did not name is someone else's.
+            .ReadBack((s, old) => old?.InstanceId is not null ? s.InstanceId : null)
+            .MatchesReported(),
         P.String("instanceType", "The kind of instanceId: EcsInstance (default), NetworkInterface, Nat, SlbInstance or HaVip. Inferred as Nat for ngw- and SlbInstance for lb- ids.")
             .Input(a => a.InstanceType, (a, v) => a with { InstanceType = v })
             .Output(s => s.InstanceType, (s, v) => s with { InstanceType = v })
+            .ReadBack((s, old) => old?.InstanceId is not null ? s.InstanceType : null)
             .Allowed(InstanceTypes).Computed(),
         P.String("privateIpAddress", "The private IP of the ENI or instance to associate with; defaults to the primary one.")
             .Input(a => a.PrivateIpAddress, (a, v) => a with { PrivateIpAddress = v })
             .Output(s => s.PrivateIpAddress, (s, v) => s with { PrivateIpAddress = v })
+            .ReadBack((s, old) => old?.InstanceId is not null ? s.PrivateIpAddress : null)
             .Computed(),
         P.StringList("releaseGuardDnsNames", DnsGuard.PropertyDescription)
             .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }));
@@ -221,6 +228,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             var live = await EipFinder.WaitAsync(alibaba, state.AllocationId, e => e is not null && e.Status is EipFinder.Available or EipFinder.InUse,
                 "to become Available after AllocateEipAddress", alibaba.Retry(call));
             state = StateOf(live!, alibaba.RegionId);
+            await ClaimAsync(call, state, args);
             if (args.InstanceId is { } instanceId)
             {
                 state = await AssociateAsync(call, alibaba, state, args, instanceId);
@@ -268,7 +276,9 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         {
             return null;
         }
-        return new Observed<EipAddressState>(id, StateOf(live, alibaba.RegionId));
+        var state = StateOf(live, alibaba.RegionId);
+        await ClaimAsync(call, state, oldArgs);
+        return new Observed<EipAddressState>(id, state);
     }
 
     // ---- update -----------------------------------------------------------------------------------------------------
@@ -278,6 +288,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         var alibaba = clients.Alibaba(old.RegionId);
         var ct = call.CancellationToken;
         var describe = $"EIP {old.IpAddress} ({id})";
+        await ClaimAsync(call, old, newArgs);
         // Compared with what the VPC API reports, so an update that names the current values sends nothing.
         var bandwidth = newArgs.Bandwidth is { } b && b != old.Bandwidth ? newArgs.Bandwidth : null;
         var name = (newArgs.Name ?? "") != (old.Name ?? "") ? newArgs.Name ?? "" : null;
@@ -307,7 +318,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                     c => alibaba.Vpc.TagResourcesAsync(new TagEipRequest(alibaba.RegionId, id, changed), c), alibaba.Retry(call)));
             }
         }
-        if (AssociationChanged(old, newArgs))
+        if (AssociationChanged(old, oldArgs, newArgs))
         {
             // Re-associate in place: unassociate the old holder and wait until Available, then associate and wait until InUse.
             var steps = new EipReleaseSteps(alibaba, id, call, _diagnostics);
@@ -337,11 +348,31 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             ReleaseGuard.For(state.IpAddress, oldArgs?.ReleaseGuardDnsNames, clients));
     }
 
-    /// <summary>Whether the program asks for another association than the one the VPC API reports (unset details mean "as it is").</summary>
-    private static bool AssociationChanged(EipAddressState state, EipAddressArgs args) =>
-        args.InstanceId != state.InstanceId
-        || (args.InstanceId is not null && args.InstanceType is { } type && type != state.InstanceType)
-        || (args.PrivateIpAddress is { } ip && ip != state.PrivateIpAddress);
+    /// <summary>
+    /// Whether the program asks for another association than the one the VPC API reports (unset details mean "as it is").
+    /// A program without instanceId unassociates only what its previous program named: an EipAddress manages the
+    /// association only while it names one, so it never fights an EipAssociation of the same EIP.
+    /// </summary>
+    private static bool AssociationChanged(EipAddressState state, EipAddressArgs oldArgs, EipAddressArgs args) =>
+        args.InstanceId is null
+            ? oldArgs.InstanceId is not null && state.InstanceId is not null
+            : args.InstanceId != state.InstanceId
+              || (args.InstanceType is { } type && type != state.InstanceType)
+              || (args.PrivateIpAddress is { } ip && ip != state.PrivateIpAddress);
+
+    private const string ClaimRemedy =
+        "Manage it in one place: remove instanceId from the publicip:alicloud:EipAddress (it then leaves the association alone), or remove the publicip:alicloud:EipAssociation";
+
+    /// <summary>Records (or drops) this resource's claim on the EIP's association; warns when another resource claims it too.</summary>
+    private Task ClaimAsync(ResourceCall call, EipAddressState state, EipAddressArgs? args)
+    {
+        if (args?.InstanceId is null)
+        {
+            clients.Associations.Release(call, state.AllocationId);
+            return Task.CompletedTask;
+        }
+        return clients.Associations.ClaimAsync(call, state.AllocationId, $"EIP {state.IpAddress} ({state.AllocationId})", ClaimRemedy);
+    }
 
     /// <summary>A re-association moves the EIP through Unassociating/Associating: its final status is known only after the update.</summary>
     protected override Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, EipAddressState oldState, EipAddressArgs oldArgs, EipAddressArgs newArgs, PropertyMap news, PropertyMap outputs)
@@ -349,7 +380,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         var reader = new InputReader(news);
         ReadArgs(reader);
         var targetUnknown = reader.Unknowns.Overlaps(["instanceId", "instanceType", "privateIpAddress"]);
-        return Task.FromResult(targetUnknown || AssociationChanged(oldState, newArgs)
+        return Task.FromResult(targetUnknown || AssociationChanged(oldState, oldArgs, newArgs)
             ? outputs.Set("status", PropertyValue.Unknown())
             : outputs);
     }

@@ -109,22 +109,29 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             .Input(a => a.CustomerOwnedIpv4Pool, (a, v) => a with { CustomerOwnedIpv4Pool = v })
             .Output(s => s.CustomerOwnedIpv4Pool, (s, v) => s with { CustomerOwnedIpv4Pool = v })
             .ReplaceOnChange().Computed(),
-        P.String("instanceId", "The instance to associate the address with (conflicts with networkInterfaceId); changing it re-associates in place.")
+        P.String("instanceId", "The instance to associate the address with (conflicts with networkInterfaceId); changing it re-associates in place, " +
+                "removing it disassociates. With neither instanceId nor networkInterfaceId the address's association is left alone (e.g. to a " +
+                "publicip:aws:ElasticIpAssociation): updates never disassociate it, and refresh and import do not read it into the inputs.")
             .Input(a => a.InstanceId, (a, v) => a with { InstanceId = v })
             .Output(s => s.InstanceId, (s, v) => s with { InstanceId = v },
                 "The instance EC2 reports the address associated with, also when the program named a network interface of that instance.")
-            // An address associated with an instance reports the instance's ENI too; the program named only one of them.
-            .ReadBack((s, old) => old?.NetworkInterfaceId is null ? s.InstanceId : null),
-        P.String("networkInterfaceId", "The network interface to associate the address with (conflicts with instanceId); changing it re-associates in place.")
+            // An association the program did not name is someone else's (see ManagesAssociation). One it did is followed,
+            // on the side the program named (an instance's address also reports its ENI), or on the ENI EC2 moved it to.
+            .ReadBack((s, old) => ManagesAssociation(old) && old!.NetworkInterfaceId is null ? s.InstanceId : null)
+            .MatchesReported(),
+        P.String("networkInterfaceId", "The network interface to associate the address with (conflicts with instanceId); changing it re-associates in place, " +
+                "removing it disassociates.")
             .Input(a => a.NetworkInterfaceId, (a, v) => a with { NetworkInterfaceId = v })
             .Output(s => s.NetworkInterfaceId, (s, v) => s with { NetworkInterfaceId = v },
                 "The network interface EC2 reports, also the instance's primary interface when associated by instanceId.")
-            .ReadBack((s, old) => old?.NetworkInterfaceId is null && s.InstanceId is not null ? null : s.NetworkInterfaceId),
+            .ReadBack((s, old) => ManagesAssociation(old) && (old!.NetworkInterfaceId is not null || s.InstanceId is null) ? s.NetworkInterfaceId : null)
+            .MatchesReported(),
         P.String("privateIpAddress", "The private IPv4 address on the instance or interface the public address maps to; the primary one when unset. " +
                 "It must belong to the interface (EC2 answers InvalidParameterValue otherwise). Changing it re-associates in place; naming the one " +
                 "EC2 already maps changes nothing.")
             .Input(a => a.PrivateIpAddress, (a, v) => a with { PrivateIpAddress = v })
             .Output(s => s.PrivateIpAddress, (s, v) => s with { PrivateIpAddress = v }, "The private IPv4 address EC2 maps the public address to.")
+            .ReadBack((s, old) => ManagesAssociation(old) ? s.PrivateIpAddress : null)
             .Computed(),
         P.Boolean("allowReassociation", "Whether an association may take the address from a resource it is already associated with. Default true; always sent explicitly to EC2.")
             .Input(a => a.AllowReassociation, (a, v) => a with { AllowReassociation = v })
@@ -168,6 +175,26 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         }
     }
 
+    /// <summary>
+    /// The rule that keeps ElasticIp and ElasticIpAssociation from fighting: an ElasticIp manages its address's
+    /// association only while its program names a target.
+    /// </summary>
+    private static bool ManagesAssociation(ElasticIpArgs? args) => args?.InstanceId is not null || args?.NetworkInterfaceId is not null;
+
+    private const string ClaimRemedy =
+        "Manage it in one place: remove instanceId/networkInterfaceId from the publicip:aws:ElasticIp (it then leaves the association alone), or remove the publicip:aws:ElasticIpAssociation";
+
+    /// <summary>Records (or drops) this resource's claim on the address's association; warns when another resource claims it too.</summary>
+    private Task ClaimAsync(ResourceCall call, ElasticIpState state, ElasticIpArgs? args)
+    {
+        if (!ManagesAssociation(args))
+        {
+            clients.Associations.Release(call, state.Id);
+            return Task.CompletedTask;
+        }
+        return clients.Associations.ClaimAsync(call, state.Id, $"{state.PublicIp} ({state.Id})", ClaimRemedy);
+    }
+
     /// <summary>A pinned address that the old allocation holds cannot be allocated again until that one is released.</summary>
     protected override bool DeleteBeforeReplace(ElasticIpState old, ElasticIpArgs newArgs) =>
         newArgs.Address is { } pinned && (pinned == old.PublicIp || pinned == old.Address);
@@ -184,7 +211,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     private string Subject(ResourceCall call, ElasticIpState state) => Subject(call, state.PublicIp, state.Id);
 
     /// <summary>Runs one EC2 call through the retry primitive; a cloud failure becomes the catalogue's diagnostic for it.</summary>
-    private static async Task<T> Ec2Async<T>(Retry retry, string action, string subject, Func<CancellationToken, Task<T>> send,
+    internal static async Task<T> Ec2Async<T>(Retry retry, string action, string subject, Func<CancellationToken, Task<T>> send,
         Func<Exception, string?>? waitFor = null, bool takesPermit = true)
     {
         try
@@ -256,14 +283,15 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     private static readonly string[] AllocateInputs = ["domain", "networkBorderGroup", "publicIpv4Pool", "address", "customerOwnedIpv4Pool"];
 
-    private const string PlaceholderAllocationId = "eipalloc-00000000000000000";
+    /// <summary>An allocation id for a DryRun whose address does not exist yet: EC2 still checks the permission.</summary>
+    internal const string PlaceholderAllocationId = "eipalloc-00000000000000000";
 
     protected override async Task<PropertyMap> PreviewUpdateAsync(ResourceCall call, string id, ElasticIpState old, ElasticIpArgs oldArgs, ElasticIpArgs newArgs, PropertyMap news, PropertyMap outputs)
     {
         var unknowns = UnknownInputs(news);
         var subject = Subject(call, old);
         var targetUnknown = unknowns.Contains("instanceId") || unknowns.Contains("networkInterfaceId") || unknowns.Contains("privateIpAddress");
-        if (targetUnknown || AssociationChanged(old, newArgs))
+        if (targetUnknown || AssociationChanged(old, oldArgs, newArgs))
         {
             if (old.AssociationId is not null || (old.Domain == Standard && old.InstanceId is not null))
             {
@@ -306,7 +334,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             }
             outputs = outputs.Set("ptrRecord", PropertyValue.Unknown());
         }
-        if (!targetUnknown && !AssociationChanged(old, newArgs))
+        if (!targetUnknown && !AssociationChanged(old, oldArgs, newArgs))
         {
             return outputs;
         }
@@ -319,8 +347,12 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     private static readonly string[] AssociationOutputs = ["associationId", "instanceId", "networkInterfaceId", "privateIpAddress"];
 
+    private Task DryRunAsync<T>(ResourceCall call, string action, string subject, Func<CancellationToken, Task<T>> send, bool placeholderId = false) =>
+        DryRunAsync(clients, call, action, subject, send, placeholderId);
+
     /// <summary>DryRunOperation is "would succeed"; anything else (UnauthorizedOperation first) is a preview error.</summary>
-    private async Task DryRunAsync<T>(ResourceCall call, string action, string subject, Func<CancellationToken, Task<T>> send, bool placeholderId = false)
+    internal static async Task DryRunAsync<T>(CloudClients clients, ResourceCall call, string action, string subject, Func<CancellationToken, Task<T>> send,
+        bool placeholderId = false)
     {
         try
         {
@@ -382,7 +414,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             AllowReassociation = args.AllowReassociation,
             Tags = args.Tags,
         };
-        var associate = args.InstanceId is not null || args.NetworkInterfaceId is not null;
+        var associate = ManagesAssociation(args);
+        await ClaimAsync(call, state, args);
         if (!associate && args.ReverseDnsName is null)
         {
             return (state.Id, state);
@@ -547,6 +580,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             // Refresh keeps what this resource set (Delete resets only that); an import adopts the record it finds.
             ReverseDnsName = old is null && oldArgs is null ? ptr.Record : old?.ReverseDnsName,
         };
+        await ClaimAsync(call, state, oldArgs);
         return new Observed<ElasticIpState>(state.Id, state);
     }
 
@@ -576,12 +610,13 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     /// <summary>
     /// Whether the program asks for another association than the one EC2 reports. Compared with the state, not the
     /// old inputs: naming the private IP EC2 already maps must not disassociate and re-associate the same target.
+    /// A program that names no target disassociates only an association its previous program named (see <see cref="ManagesAssociation"/>).
     /// </summary>
-    private static bool AssociationChanged(ElasticIpState state, ElasticIpArgs args) => args switch
+    private static bool AssociationChanged(ElasticIpState state, ElasticIpArgs oldArgs, ElasticIpArgs args) => args switch
     {
         { InstanceId: { } instance } => instance != state.InstanceId || PrivateIpChanged(state, args),
         { NetworkInterfaceId: { } eni } => eni != state.NetworkInterfaceId || PrivateIpChanged(state, args),
-        _ => state.AssociationId is not null || state.InstanceId is not null || state.NetworkInterfaceId is not null,
+        _ => ManagesAssociation(oldArgs) && (state.AssociationId is not null || state.InstanceId is not null || state.NetworkInterfaceId is not null),
     };
 
     private static bool PrivateIpChanged(ElasticIpState state, ElasticIpArgs args) =>
@@ -593,6 +628,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         var retry = clients.Ec2Retry(call);
         var subject = Subject(call, old);
         var state = old with { AllowReassociation = newArgs.AllowReassociation };
+        await ClaimAsync(call, old, newArgs);
         // First, so that a record EC2 refuses (forward check) fails the update before anything else changed.
         state = PtrChange(old, newArgs) switch
         {
@@ -615,7 +651,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             }
             state = state with { Tags = newArgs.Tags };
         }
-        if (!AssociationChanged(old, newArgs))
+        if (!AssociationChanged(old, oldArgs, newArgs))
         {
             return state;
         }
