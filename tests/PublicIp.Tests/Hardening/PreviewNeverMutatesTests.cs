@@ -5,7 +5,7 @@ using PublicIp.Tests.Aws;
 namespace PublicIp.Tests.Hardening;
 
 /// <summary>
-/// Every preview and rehearsal path, through the published binary, for all three resources and each shape (VPC and
+/// Every preview and rehearsal path, through the published binary, for all five resources and each shape (VPC and
 /// standard addresses, associated or not, with a PTR record, an EIP with an instance, classic and VPC instances): Check,
 /// Diff, Create and Update with preview, Read (refresh and import) and Delete with rehearseDeletes. Every call that
 /// reaches the EC2 proxy or the Alibaba emulator during them is recorded, and each must be a read, or carry
@@ -23,6 +23,8 @@ public class PreviewNeverMutatesTests(StrictAlibabaFixture strict, AwsFixture aw
     };
 
     private const string ElasticIp = "publicip:aws:ElasticIp";
+    private const string ElasticIpAssociation = "publicip:aws:ElasticIpAssociation";
+    private const string EipAssociation = "publicip:alicloud:EipAssociation";
 
     private readonly List<string> _violations = [];
     private int _reads;
@@ -112,6 +114,12 @@ public class PreviewNeverMutatesTests(StrictAlibabaFixture strict, AwsFixture aw
         (await h.UpAsync(Spec(ElasticIp, "replaced"))).EnsureOk();
         (await Audited("vpc: preview of a replacement", () => h.PreviewAsync(Spec(ElasticIp, "replaced", ("domain", "standard"))))).EnsureOk();
         (await h.DestroyAsync("replaced")).EnsureOk();
+        // An association of an address the stack has; its change of target is a replacement, previewed as a Create.
+        var held = (await h.UpAsync(Spec(ElasticIp, "held"))).EnsureOk();
+        await Lifecycle(h, rehearsing, "association with an instance (non-default VPC)",
+            Spec(ElasticIpAssociation, "association", ("allocationId", held.Id), ("instanceId", net.InstanceId)),
+            Spec(ElasticIpAssociation, "association", ("allocationId", held.Id), ("networkInterfaceId", net.NetworkInterfaceId)));
+        (await h.DestroyAsync("held")).EnsureOk();
 
         Assert.Empty(_violations);
         Assert.True(_dryRuns >= 10, $"{_dryRuns} DryRun calls audited");
@@ -132,6 +140,11 @@ public class PreviewNeverMutatesTests(StrictAlibabaFixture strict, AwsFixture aw
         await Lifecycle(h, rehearsing, "EIP with an instance",
             Spec(AlibabaFixture.EipType, "bound", ("bandwidth", 1), ("instanceId", vpcInstance.InstanceId)),
             Spec(AlibabaFixture.EipType, "bound", ("bandwidth", 1)));
+        var held = (await h.UpAsync(Spec(AlibabaFixture.EipType, "held", ("bandwidth", 1)))).EnsureOk();
+        await Lifecycle(h, rehearsing, "EIP association",
+            Spec(EipAssociation, "association", ("allocationId", held.Id), ("instanceId", vpcInstance.InstanceId)),
+            Spec(EipAssociation, "association", ("allocationId", held.Id), ("instanceId", other.InstanceId)));
+        (await h.DestroyAsync("held")).EnsureOk();
         var classic = strict.AddInstance();
         await Lifecycle(h, rehearsing, "instance public IP, classic",
             Spec(AlibabaFixture.InstanceType, "classic", ("instanceId", classic.InstanceId)),
