@@ -88,6 +88,9 @@ async Task<Row> RunAsync(string who, int parallel, Func<IReadOnlyList<FleetAddre
     var least = throttling.LeastTime("ReleaseAddress", count).TotalSeconds;
     var row = new Row(who, parallel, watch.Elapsed.TotalSeconds, least, failed, left, throttling.Throttled, (double)calls / count, rss);
     Console.WriteLine($"{row.Seconds:0.0} s ({row.Seconds / least:0.00}× least), {failed} failed, {left} left, {row.Throttled} throttled, {row.CallsPerDelete:0.00} calls/delete");
+    var throttledBy = throttling.ThrottledByAction;
+    Console.WriteLine("    calls (throttled) by action: " + string.Join(", ", after.Where(kv => kv.Value > before.GetValueOrDefault(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+        .Select(kv => $"{kv.Key} {kv.Value - before.GetValueOrDefault(kv.Key)} ({throttledBy.GetValueOrDefault(kv.Key)})")));
     await CleanUpAsync(fleet);
     return row;
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 
 namespace PublicIp.Provider.Retries;
 
@@ -12,12 +11,18 @@ public sealed record BucketLimit(int Capacity, double RefillPerSecond);
 /// API in order instead of racing each other into the cloud's throttle.
 /// <para>
 /// One bucket per API action, started from the cloud's documented numbers (<paramref name="limitOf"/>), times
-/// <paramref name="rateScale"/> (the user's knob for raised limits or for leaving room to other tools).
-/// Permits and their FIFO queue are System.Threading.RateLimiting's <see cref="TokenBucketRateLimiter"/>; only the
-/// refill is ours, because the library's refill rate is fixed at construction and this one adapts: a throttled answer
-/// empties the bucket (the cloud just said its bucket is empty: ours must agree) and lowers the rate, and calls that
-/// succeed raise it again, back to the documented rate and then slowly beyond it, since accounts may have raised limits.
-/// A bucket's refill timer stops while the bucket is full and nobody waits, so an idle or discarded budget costs nothing.
+/// <paramref name="rateScale"/> (the user's knob for raised limits or for leaving room to other tools). The bucket is
+/// the cloud's own model (capacity, refill per second, computed from elapsed time) with a FIFO queue, and it adapts:
+/// a throttled answer empties it (the cloud just said its bucket is empty: ours must agree) and lowers the rate, and
+/// calls that succeed raise it again, back to the documented rate and then slowly beyond it, since accounts may have
+/// raised limits. A bucket arms its one timer only while requests wait, so an idle or discarded budget costs nothing.
+/// </para>
+/// <para>
+/// Why not System.Threading.RateLimiting's <c>TokenBucketRateLimiter</c> (which this budget first used): its refill
+/// rate is fixed at construction, and driving an adaptive rate through its manual <c>TryReplenish</c> does not work,
+/// because each call adds the construction-time rate times the time since the previous call (and a full bucket does
+/// not restart that clock). Our 20 ms refill ticks therefore granted about twice EC2's rate, and a destroy of 300
+/// addresses drew some 190 RequestLimitExceeded answers where boto3's adaptive mode drew 5.
 /// </para>
 /// </summary>
 public sealed class RateBudget
@@ -39,6 +44,9 @@ public sealed class RateBudget
     /// <summary>Whose budget this is, in the user's words, e.g. "EC2 in us-east-1".</summary>
     public string Name { get; }
 
+    /// <summary>The clock the buckets refill by (and coalescing readers wait by).</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>Operations currently inside a call of this budget (waiting for a permit or awaiting the answer).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -59,14 +67,7 @@ public sealed class RateBudget
         }
         try
         {
-            bucket.Wake();
-            var lease = await bucket.Limiter.AcquireAsync(1, ct);
-            if (!lease.IsAcquired)
-            {
-                lease.Dispose();
-                throw new InvalidOperationException($"the {Name} rate limiter refused a permit for {action}");
-            }
-            lease.Dispose(); // token buckets do not take permits back; the lease only marks the grant
+            await bucket.AcquireAsync(ct);
             return new InFlightLease(this);
         }
         catch
@@ -77,7 +78,24 @@ public sealed class RateBudget
     }
 
     /// <summary>Requests of <paramref name="action"/> waiting for a permit right now.</summary>
-    public long Queued(string action) => Bucket(action).Limiter.GetStatistics()?.CurrentQueuedCount ?? 0;
+    public long Queued(string action) => Bucket(action).Queued;
+
+    /// <summary>
+    /// How long the longest queue of this budget takes to drain at its current rate; zero when nobody waits. While it
+    /// is above zero the process is bound by the rate limit, so a read may wait that long for company at no cost.
+    /// </summary>
+    public TimeSpan QueueWait
+    {
+        get
+        {
+            var longest = 0.0;
+            foreach (var bucket in _buckets.Values)
+            {
+                longest = Math.Max(longest, bucket.Drain);
+            }
+            return TimeSpan.FromSeconds(longest);
+        }
+    }
 
     /// <summary>The rate (requests per second) the bucket of <paramref name="action"/> now refills at.</summary>
     public double CurrentRate(string action) => Bucket(action).Rate;
@@ -107,11 +125,12 @@ public sealed class RateBudget
         }
     }
 
-    /// <summary>A token bucket whose refill we drive, so its rate can follow what the cloud answers.</summary>
+    /// <summary>
+    /// A token bucket as the cloud keeps one (tokens accrue with elapsed time up to the capacity), with a FIFO queue
+    /// and a rate that follows what the cloud answers.
+    /// </summary>
     private sealed class AdaptiveBucket
     {
-        // Refill granularity: fine enough that a 5/s bucket never lags a permit behind the cloud's.
-        private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
         // After a throttle, the rate drops by this factor (at most once per DecreaseSpacing: one throttle reaches
         // many in-flight requests at once, and they all report it).
         private const double Decrease = 0.8;
@@ -120,21 +139,26 @@ public sealed class RateBudget
         private static readonly TimeSpan ProbeAfter = TimeSpan.FromSeconds(15);
         private const double ProbeStep = 0.05;
         private const double MaxOverDocumented = 4;
+        // Our refill runs this many tokens behind the cloud's: the cloud's clock for a bucket starts when our first
+        // request reaches it, a little after ours started (the first request of a process is the slowest: connection
+        // set-up, JIT), and a request that arrives a moment before its token is a throttled one. One token costs a
+        // 5/s bucket 0.2 s once per burst.
+        private const double Lag = 1;
 
         private readonly object _gate = new();
+        private readonly LinkedList<Waiter> _waiters = new();
         private readonly double _documented;
         private readonly int _capacity;
         private readonly TimeProvider _time;
         private readonly ITimer _timer;
+        private double _tokens;
         private double _rate;
         // The rate fast recovery returns to: the documented one, raised by probes that the cloud did not refuse.
         private double _ceiling;
-        private double _owed;
         private long _lastRefill;
         private long _lastThrottle;
-        private long _lastDecrease;
+        private long? _lastDecrease;
         private long _lastProbe;
-        private bool _idle;
 
         public AdaptiveBucket(int capacity, double rate, TimeProvider time)
         {
@@ -143,65 +167,126 @@ public sealed class RateBudget
             _rate = rate;
             _ceiling = rate;
             _time = time;
-            Limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = capacity,
-                TokensPerPeriod = 1,
-                ReplenishmentPeriod = Tick,
-                AutoReplenishment = false,
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            });
+            _tokens = capacity;
             _lastRefill = _lastThrottle = _lastProbe = time.GetTimestamp();
-            _owed = -0.5;
-            _timer = time.CreateTimer(_ => Refill(), null, Tick, Tick);
+            _timer = time.CreateTimer(_ => Grant(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
-
-        /// <summary>A full bucket with nobody waiting needs no refill timer; the next acquire starts it again.</summary>
-        public void Wake()
-        {
-            lock (_gate)
-            {
-                if (!_idle)
-                {
-                    return;
-                }
-                _idle = false;
-                _lastRefill = _time.GetTimestamp();
-                _owed = -0.5;
-                _timer.Change(Tick, Tick);
-            }
-        }
-
-        public TokenBucketRateLimiter Limiter { get; }
 
         public double Rate
         {
             get { lock (_gate) { return _rate; } }
         }
 
-        private void Refill()
+        public long Queued
         {
-            int tokens;
+            get { lock (_gate) { return _waiters.Count; } }
+        }
+
+        /// <summary>Seconds until everyone queued now has a permit.</summary>
+        public double Drain
+        {
+            get { lock (_gate) { return _waiters.Count == 0 ? 0 : Math.Max(0, _waiters.Count - _tokens) / _rate; } }
+        }
+
+        /// <summary>Completes at once when a token is there and nobody queues before us: the lone call never waits.</summary>
+        public ValueTask AcquireAsync(CancellationToken ct)
+        {
+            Waiter waiter;
             lock (_gate)
             {
-                var now = _time.GetTimestamp();
-                _owed += _rate * _time.GetElapsedTime(_lastRefill, now).TotalSeconds;
-                _lastRefill = now;
-                tokens = (int)_owed;
-                _owed -= tokens;
+                Refill();
+                if (_waiters.Count == 0 && _tokens >= 1)
+                {
+                    Take();
+                    return ValueTask.CompletedTask;
+                }
+                ct.ThrowIfCancellationRequested();
+                waiter = new Waiter(this);
+                waiter.Node = _waiters.AddLast(waiter);
+                if (_waiters.Count == 1)
+                {
+                    Arm();
+                }
             }
-            for (var i = 0; i < tokens; i++)
+            return waiter.WaitAsync(ct);
+        }
+
+        private void Take()
+        {
+            if (_tokens >= _capacity)
             {
-                Limiter.TryReplenish();
+                // Leaving a full bucket: the cloud's starts refilling when this request reaches it.
+                _lastRefill = Math.Max(_lastRefill, _time.GetTimestamp() + (long)(Lag / _rate * _time.TimestampFrequency));
             }
-            var statistics = Limiter.GetStatistics();
-            if (statistics is { CurrentQueuedCount: 0 } && statistics.CurrentAvailablePermits >= _capacity)
+            _tokens -= 1;
+        }
+
+        private void Refill()
+        {
+            var now = _time.GetTimestamp();
+            if (now <= _lastRefill)
             {
+                return;
+            }
+            _tokens = Math.Min(_capacity, _tokens + _rate * (now - _lastRefill) / _time.TimestampFrequency);
+            _lastRefill = now;
+        }
+
+        /// <summary>The timer is due when the head of the queue has its token (a late tick loses nothing: refill is by elapsed time).</summary>
+        private void Arm()
+        {
+            var ahead = Math.Max(0, _lastRefill - _time.GetTimestamp()) / (double)_time.TimestampFrequency;
+            var seconds = ahead + Math.Max(0, 1 - _tokens) / _rate;
+            _timer.Change(TimeSpan.FromSeconds(Math.Max(0.001, seconds)), Timeout.InfiniteTimeSpan);
+        }
+
+        private void Grant()
+        {
+            while (true)
+            {
+                List<Waiter>? granted = null;
                 lock (_gate)
                 {
-                    _idle = true;
-                    _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    Refill();
+                    while (_waiters.First is { } head && _tokens >= 1)
+                    {
+                        _waiters.RemoveFirst();
+                        head.Value.Node = null;
+                        Take();
+                        (granted ??= []).Add(head.Value);
+                    }
+                    if (_waiters.Count > 0)
+                    {
+                        Arm();
+                    }
+                }
+                var returned = 0;
+                foreach (var waiter in granted ?? [])
+                {
+                    if (!waiter.TrySetResult())
+                    {
+                        returned++; // cancelled while we granted it: the token goes to the next in line
+                    }
+                }
+                if (returned == 0)
+                {
+                    return;
+                }
+                lock (_gate)
+                {
+                    _tokens += returned;
+                }
+            }
+        }
+
+        private void Cancel(Waiter waiter)
+        {
+            lock (_gate)
+            {
+                if (waiter.Node is { } node)
+                {
+                    _waiters.Remove(node);
+                    waiter.Node = null;
                 }
             }
         }
@@ -211,21 +296,20 @@ public sealed class RateBudget
             lock (_gate)
             {
                 var now = _time.GetTimestamp();
-                if (_time.GetElapsedTime(_lastDecrease, now) >= DecreaseSpacing)
+                if (_lastDecrease is not { } last || _time.GetElapsedTime(last, now) >= DecreaseSpacing)
                 {
                     _rate = Math.Max(_documented * 0.1, _rate * Decrease);
                     _lastDecrease = now;
                 }
+                if (_ceiling > _documented)
+                {
+                    // The last probe went past what the account allows: recover to the rate before it.
+                    _ceiling = Math.Max(_documented, _ceiling - _documented * ProbeStep);
+                }
                 _lastThrottle = _lastProbe = now;
-                // Half a token behind the cloud's refill from now on: a permit granted a moment before the cloud's
-                // bucket has its token is a throttled call.
-                _owed = -0.5;
-            }
-            // The cloud's bucket is empty: take every permit ours still has, so nobody sends into the throttle.
-            var available = Limiter.GetStatistics()?.CurrentAvailablePermits ?? 0;
-            if (available > 0)
-            {
-                Limiter.AttemptAcquire((int)Math.Min(available, int.MaxValue)).Dispose();
+                // The cloud's bucket is empty: so is ours, and a little behind it (see Lag).
+                Refill();
+                _tokens = Math.Min(_tokens, -Lag);
             }
         }
 
@@ -236,6 +320,7 @@ public sealed class RateBudget
                 // Back to the planned rate quickly; past it only after a quiet spell, and in steps.
                 if (_rate < _ceiling)
                 {
+                    Refill(); // tokens accrued so far at the old rate
                     _rate = Math.Min(_ceiling, _rate + _documented * 0.02);
                     return;
                 }
@@ -243,9 +328,29 @@ public sealed class RateBudget
                 if (_time.GetElapsedTime(_lastThrottle, now) >= ProbeAfter && _time.GetElapsedTime(_lastProbe, now) >= ProbeAfter
                     && _rate < _documented * MaxOverDocumented)
                 {
+                    Refill();
                     _rate = _ceiling = _rate + _documented * ProbeStep;
                     _lastProbe = now;
                 }
+            }
+        }
+
+        /// <summary>One queued request: completed by <see cref="Grant"/>, or taken out of the queue when its caller gives up.</summary>
+        private sealed class Waiter(AdaptiveBucket bucket) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+        {
+            private readonly AdaptiveBucket _bucket = bucket;
+
+            public LinkedListNode<Waiter>? Node { get; set; }
+
+            public async ValueTask WaitAsync(CancellationToken ct)
+            {
+                using var registration = ct.UnsafeRegister(static (state, token) =>
+                {
+                    var waiter = (Waiter)state!;
+                    waiter._bucket.Cancel(waiter);
+                    waiter.TrySetCanceled(token);
+                }, this);
+                await Task;
             }
         }
     }

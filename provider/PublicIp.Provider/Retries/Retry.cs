@@ -209,7 +209,9 @@ public sealed class Retry
 
     private async ValueTask<IDisposable> AcquireAsync(string action, string subject, long started, int throttles, CancellationToken ct)
     {
-        var acquiring = _budget.AcquireAsync(action, ct);
+        // Cancelled when the deadline leaves no room: the request leaves the queue instead of spending a token later.
+        using var queued = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var acquiring = _budget.AcquireAsync(action, queued.Token);
         if (acquiring.IsCompleted)
         {
             return await acquiring; // the single-address path: a full bucket grants at once, no timer, no sleep
@@ -228,8 +230,11 @@ public sealed class Retry
             }
             if (Remaining <= TimeSpan.Zero)
             {
-                // Abandon the queued request: a permit granted later is simply returned.
-                _ = task.ContinueWith(t => { if (t.IsCompletedSuccessfully) { t.Result.Dispose(); } }, TaskScheduler.Default);
+                await queued.CancelAsync();
+                if (await Task.WhenAny(task) is { IsCompletedSuccessfully: true } granted)
+                {
+                    granted.Result.Dispose(); // granted just before the cancel: not used
+                }
                 throw ThrottledPastDeadline(action, subject, throttles > 0 ? "RequestLimitExceeded" : null, started, throttles);
             }
             await _call.Log.StatusAsync(
