@@ -13,12 +13,13 @@ public sealed class EipBatcher(IVpcEipApi vpc, string regionId, RateBudget budge
 {
     public const int MaxBatch = 50;
 
-    private readonly Coalescer<EipAddress?> _coalescer = new(budget, errors, "DescribeEipAddresses", MaxBatch, async ids =>
-    {
-        var request = new DescribeEipAddressesRequest(regionId, string.Join(',', ids)) { PageSize = ids.Count > 1 ? MaxBatch : null };
-        var found = await vpc.DescribeEipAddressesAsync(request, CancellationToken.None);
-        return id => found.FirstOrDefault(e => e.AllocationId == id);
-    });
+    private readonly Coalescer<EipAddress?> _coalescer = new(budget, errors, "DescribeEipAddresses", MaxBatch,
+        async ids =>
+        {
+            var found = await vpc.DescribeEipAddressesAsync(new DescribeEipAddressesRequest(regionId, string.Join(',', ids)) { PageSize = MaxBatch }, CancellationToken.None);
+            return id => found.FirstOrDefault(e => e.AllocationId == id);
+        },
+        async (id, ct) => (await vpc.DescribeEipAddressesAsync(new DescribeEipAddressesRequest(regionId, id), ct)).FirstOrDefault(e => e.AllocationId == id));
 
     /// <summary>The EIP, or null when it is gone. Takes its own permit: run it through Retry with <c>takesPermit: false</c>.</summary>
     public Task<EipAddress?> FindAsync(string allocationId, CancellationToken ct) => _coalescer.GetAsync(allocationId, ct);

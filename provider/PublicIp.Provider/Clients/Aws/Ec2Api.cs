@@ -6,7 +6,8 @@ namespace PublicIp.Provider.Clients.Aws;
 
 /// <summary>
 /// EC2 for one account and region: the SDK client, the request budget every operation of the process shares, and
-/// the DescribeAddresses batcher that coalesces concurrent reads of addresses into one call.
+/// the batchers that coalesce concurrent reads of addresses (DescribeAddresses) and of their PTR records
+/// (DescribeAddressesAttribute) into one call each.
 /// </summary>
 public sealed class Ec2Api
 {
@@ -16,6 +17,7 @@ public sealed class Ec2Api
         Budget = budget;
         Limits = limits;
         Addresses = new AddressBatcher(client, budget, limits);
+        PtrRecords = new PtrBatcher(client, budget, limits);
     }
 
     public IAmazonEC2 Client { get; }
@@ -25,6 +27,8 @@ public sealed class Ec2Api
     public Ec2Limits Limits { get; }
 
     public AddressBatcher Addresses { get; }
+
+    public PtrBatcher PtrRecords { get; }
 
     /// <summary>The retry primitive for one operation (its deadline, its log, this account's budget).</summary>
     public Retry Retry(ResourceCall call) => new(Budget, Limits, call);

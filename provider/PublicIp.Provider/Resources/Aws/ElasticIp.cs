@@ -584,10 +584,11 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         return new Observed<ElasticIpState>(state.Id, state);
     }
 
-    /// <summary>The PTR state of a vpc address (DescribeAddressesAttribute through the retry primitive); none for standard.</summary>
+    /// <summary>The PTR state of a vpc address (DescribeAddressesAttribute, coalesced, through the retry primitive); none for standard.</summary>
     internal static async Task<PtrState> PtrOfAsync(CloudClients clients, ResourceCall call, Address found, string subject) =>
         AddressFinder.Present(found.AllocationId) is { } allocationId
-            ? await Ec2Async(clients.Ec2Retry(call), "DescribeAddressesAttribute", subject, c => ReverseDns.FindAsync(clients.Ec2, allocationId, c))
+            ? await Ec2Async(clients.Ec2Retry(call), "DescribeAddressesAttribute", subject,
+                c => clients.Ec2Api.PtrRecords.FindAsync(allocationId, c), takesPermit: false)
             : PtrState.None;
 
     /// <summary>The state as EC2 reports the address (what a resource's Read and the getElasticIp lookup both return).</summary>

@@ -163,7 +163,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     {
         try
         {
-            return await _retry.RunAsync("DescribeAddressesAttribute", Describe, c => ReverseDns.FindAsync(_ec2, _id, c));
+            return await _retry.RunAsync("DescribeAddressesAttribute", Describe, c => _api.PtrRecords.FindAsync(_id, c), takesPermit: false);
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
