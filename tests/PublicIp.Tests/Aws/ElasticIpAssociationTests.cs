@@ -153,4 +153,28 @@ public class ElasticIpAssociationTests(AwsFixture aws) : ElasticIpTestBase(aws),
         Assert.NotNull(await Aws.FindInMotoAsync(allocated.AllocationId));
         await Aws.Ec2.ReleaseAddressAsync(new Amazon.EC2.Model.ReleaseAddressRequest { AllocationId = allocated.AllocationId });
     }
+
+    [Fact]
+    public async Task A_standard_address_is_associated_imported_and_disassociated_by_its_public_ip()
+    {
+        var vm = await Aws.DefaultVpcInstanceAsync();
+        var allocated = await Aws.Ec2.AllocateAddressAsync(new Amazon.EC2.Model.AllocateAddressRequest { Domain = Amazon.EC2.DomainType.Standard });
+        await using var h = await Aws.StartPluginAsync();
+        Aws.Proxy.Journal.Clear();
+
+        var up = (await h.UpAsync(Association("classic", ("publicIp", allocated.PublicIp), ("instanceId", vm.InstanceId)))).EnsureOk();
+
+        Assert.Equal(allocated.PublicIp, up.Id);
+        Assert.Equal(allocated.PublicIp, Aws.Proxy.Journal.For("AssociateAddress").Single().Get("PublicIp"));
+        (await h.ImportAsync(AssociationType, "classic-imported", allocated.PublicIp)).EnsureOk();
+        Assert.Equal(allocated.PublicIp, h.State["classic-imported"].Inputs.Str("publicIp"));
+        Assert.Equal(vm.InstanceId, h.State["classic-imported"].Inputs.Str("instanceId"));
+        h.Forget("classic-imported");
+        (await h.DestroyAsync("classic")).EnsureOk();
+
+        Assert.Equal(allocated.PublicIp, Aws.Proxy.Journal.For("DisassociateAddress").Single().Get("PublicIp"));
+        var left = (await Aws.FindInMotoAsync(allocated.PublicIp))!;
+        Assert.True(string.IsNullOrEmpty(left.InstanceId), $"still associated with {left.InstanceId}");
+        await Aws.Ec2.ReleaseAddressAsync(new Amazon.EC2.Model.ReleaseAddressRequest { PublicIp = allocated.PublicIp });
+    }
 }
