@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using Amazon.EC2;
 using Amazon.Runtime;
@@ -30,12 +31,18 @@ public sealed class Ec2Limits(int maxServerErrorRetries) : ITransientErrors
 
     public int MaxServerErrorRetries { get; } = maxServerErrorRetries;
 
+    /// <summary>Throttling, waited out until the operation's deadline (as is any HTTP 503).</summary>
+    public static readonly FrozenSet<string> ThrottlingCodes =
+        FrozenSet.ToFrozenSet(["RequestLimitExceeded", "Throttling", "ThrottlingException", "RequestThrottled"], StringComparer.Ordinal);
+
+    /// <summary>Server errors, retried up to awsMaxRetries times (as is any other HTTP 5xx and a call with no answer).</summary>
+    public static readonly FrozenSet<string> ServerErrorCodes = FrozenSet.ToFrozenSet(["InternalError", "Unavailable", "ServiceUnavailable"], StringComparer.Ordinal);
+
     public Transient? Classify(Exception e) => e switch
     {
-        AmazonServiceException { ErrorCode: "RequestLimitExceeded" or "Throttling" or "ThrottlingException" or "RequestThrottled" } s =>
-            new Transient(TransientKind.Throttled, s.ErrorCode),
+        AmazonServiceException { ErrorCode: { } code } when ThrottlingCodes.Contains(code) => new Transient(TransientKind.Throttled, code),
         AmazonServiceException { StatusCode: HttpStatusCode.ServiceUnavailable } s => new Transient(TransientKind.Throttled, s.ErrorCode ?? "HTTP 503"),
-        AmazonServiceException { ErrorCode: "InternalError" or "Unavailable" or "ServiceUnavailable" } s => new Transient(TransientKind.ServerError, s.ErrorCode),
+        AmazonServiceException { ErrorCode: { } code } when ServerErrorCodes.Contains(code) => new Transient(TransientKind.ServerError, code),
         AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError } s => new Transient(TransientKind.ServerError, s.ErrorCode ?? $"HTTP {(int)s.StatusCode}"),
         AmazonServiceException => null,
         // No answer at all (connection reset, DNS, the SDK's own per-attempt timeout).

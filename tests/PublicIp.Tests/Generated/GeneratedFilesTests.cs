@@ -1,13 +1,14 @@
 using PublicIp.Harness;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider;
+using PublicIp.Provider.Docs;
 using PublicIp.Tests.Conformance;
 
 namespace PublicIp.Tests.Generated;
 
 /// <summary>
-/// schema.json is written from the declarations, never by hand. `make schema` runs this class with
-/// PUBLICIP_WRITE_GENERATED=1 to rewrite the file; otherwise any difference fails with that instruction.
+/// schema.json and the README's reference tables are written from the declarations, never by hand. `make schema` runs
+/// these with PUBLICIP_WRITE_GENERATED=1 to rewrite them; otherwise any difference fails with that instruction.
 /// </summary>
 public class GeneratedFilesTests
 {
@@ -27,6 +28,32 @@ public class GeneratedFilesTests
         var committed = File.ReadAllText(path);
         Assert.True(committed == generated, "schema.json differs from the resource, function and config declarations: run `make schema` and commit the result");
         Assert.True(provider.Schema == committed, "the provider embeds a schema.json other than the committed one: rebuild it");
+    }
+
+    [Fact]
+    public void Readme_reference_tables_are_what_the_declarations_catalogues_and_retry_rules_generate()
+    {
+        var path = Path.Combine(RepoPaths.Root, "README.md");
+        var committed = File.ReadAllText(path);
+        var generated = ReferenceTables.Apply(committed, ReferenceTables.Generate(new PublicIpProvider(_ => null)));
+        if (Writing)
+        {
+            File.WriteAllText(path, generated);
+            return;
+        }
+        Assert.True(committed == generated, "README.md's reference tables differ from the declarations, catalogues and retry rules: run `make schema` and commit the result");
+    }
+
+    [Fact]
+    public void A_readme_without_a_tables_markers_is_refused_rather_than_left_stale()
+    {
+        var tables = ReferenceTables.Generate(new PublicIpProvider(_ => null));
+        var readme = string.Join("\n\n", tables.Keys.Where(k => k != "config").Select(k => ReferenceTables.Marker(k) + "\nold\n<!-- /generated:" + k + " -->"));
+        var e = Assert.Throws<InvalidOperationException>(() => ReferenceTables.Apply(readme, tables));
+        Assert.Contains("generated:config", e.Message, StringComparison.Ordinal);
+        var complete = ReferenceTables.Apply(readme + "\n" + ReferenceTables.Marker("config") + "\n<!-- /generated:config -->\n", tables);
+        Assert.DoesNotContain("\nold\n", complete, StringComparison.Ordinal);
+        Assert.Contains("| `awsRegion` |", complete, StringComparison.Ordinal);
     }
 
     private sealed record LookupArgs

@@ -41,6 +41,13 @@ public static class AlibabaRetry
     /// <summary>ConvertNatPublicIpToEip: only a status that settles by itself.</summary>
     public static readonly FrozenSet<string> Convert = FrozenSet.ToFrozenSet(["OperationConflict", "TaskConflict", "SystemBusy"], StringComparer.Ordinal);
 
+    /// <summary>Per call, for the reference tables.</summary>
+    public static readonly IReadOnlyList<(string Calls, FrozenSet<string> Codes)> ByCall =
+    [
+        ("AllocateEipAddress", Allocate), ("AssociateEipAddress", Associate), ("UnassociateEipAddress", Unassociate), ("ReleaseEipAddress", ReleaseEip),
+        ("ModifyEipAddressAttribute, TagResources, UntagResources", Modify), ("ConvertNatPublicIpToEip", Convert),
+    ];
+
     public static Task<T> RunAsync<T>(string step, FrozenSet<string> codes, Func<CancellationToken, Task<T>> attempt, Retry retry) =>
         retry.RunAsync(step, "", attempt, Retryable(codes));
 

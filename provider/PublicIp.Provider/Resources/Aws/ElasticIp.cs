@@ -522,7 +522,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         var request = AssociateRequest(state.AllocationId, state.PublicIp, args);
         var associated = await Ec2Async(retry, "AssociateAddress", subject,
             c => ec2.AssociateAddressAsync(request, c),
-            e => e is AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } ? "EC2 does not see the new allocation yet (eventual consistency)" : null);
+            e => e is AmazonEC2Exception { ErrorCode: { } code } && Ec2WaitFor.Associate.TryGetValue(code, out var why) ? why : null);
         var found = (await Ec2Async(retry, "DescribeAddresses", subject, c => clients.Ec2Api.Addresses.LookupAsync(state.Id, c), takesPermit: false)).Address;
         return state with
         {

@@ -374,9 +374,9 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     private string? Retryable(Exception e) => e switch
     {
         HeldByServiceException h => $"the address is still held by {h.Holder ?? "a managed service"} (a NAT gateway or load balancer letting go)",
-        AmazonEC2Exception { ErrorCode: "InvalidIPAddress.InUse" } when WithinInUseWindow() => "EC2 still sees the address associated (it catches up seconds after a disassociate)",
-        AmazonEC2Exception { ErrorCode: "InvalidNetworkInterfaceID.NotFound" } => "EC2 is still removing the network interface that held the address (e.g. of a deleted NAT gateway)",
-        AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } => "EC2 does not see the allocation yet although DescribeAddresses lists it",
+        // AuthFailure is waited for only as HeldByServiceException: DescribeAddresses showed the address is still ours.
+        AmazonEC2Exception { ErrorCode: { } code and not "AuthFailure" } when Ec2WaitFor.Release.TryGetValue(code, out var why)
+            && (code != Ec2WaitFor.InUse || WithinInUseWindow()) => why,
         _ => null,
     };
 

@@ -1,0 +1,32 @@
+using System.Collections.Frozen;
+
+namespace PublicIp.Provider.Clients.Aws;
+
+/// <summary>
+/// The EC2 codes that waiting can fix, per call, each with why (the status line while it is waited out), retried by the
+/// one retry primitive until the operation's deadline; throttling and server errors are its API-wide rules
+/// (<see cref="Retries.Ec2Limits"/>). The README's retried-codes table is written from these.
+/// </summary>
+public static class Ec2WaitFor
+{
+    public const string InUse = "InvalidIPAddress.InUse";
+
+    /// <summary>ReleaseAddress (InUse only for a minute after the first one: EC2 catches up after a disassociate).</summary>
+    public static readonly FrozenDictionary<string, string> Release = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [InUse] = "EC2 still sees the address associated (it catches up seconds after a disassociate)",
+        ["InvalidNetworkInterfaceID.NotFound"] = "EC2 is still removing the network interface that held the address (e.g. of a deleted NAT gateway)",
+        ["InvalidAllocationID.NotFound"] = "EC2 does not see the allocation yet although DescribeAddresses lists it",
+        ["AuthFailure"] = "the address is still held by a managed service (a NAT gateway or load balancer letting go); DescribeAddresses tells this apart from an address now another account's",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>AssociateAddress right after AllocateAddress.</summary>
+    public static readonly FrozenDictionary<string, string> Associate = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["InvalidAllocationID.NotFound"] = "EC2 does not see the new allocation yet (eventual consistency)",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>Per call, for the reference tables.</summary>
+    public static readonly IReadOnlyList<(string Calls, IReadOnlyDictionary<string, string> Codes)> ByCall =
+        [("ReleaseAddress", Release), ("AssociateAddress (after AllocateAddress)", Associate)];
+}
