@@ -20,13 +20,13 @@ public static class Ec2WaitFor
         ["AuthFailure"] = "the address is still held by a managed service (a NAT gateway or load balancer letting go); DescribeAddresses tells this apart from an address now another account's",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    /// <summary>AssociateAddress right after AllocateAddress.</summary>
+    /// <summary>AssociateAddress of an allocation EC2 may not see yet (ElasticIp right after AllocateAddress, ElasticIpAssociation).</summary>
     public static readonly FrozenDictionary<string, string> Associate = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["InvalidAllocationID.NotFound"] = "EC2 does not see the new allocation yet (eventual consistency)",
+        ["InvalidAllocationID.NotFound"] = "EC2 does not see the allocation yet (eventual consistency)",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Per call, for the reference tables.</summary>
     public static readonly IReadOnlyList<(string Calls, IReadOnlyDictionary<string, string> Codes)> ByCall =
-        [("ReleaseAddress", Release), ("AssociateAddress (after AllocateAddress)", Associate)];
+        [("ReleaseAddress", Release), ("AssociateAddress", Associate)];
 }

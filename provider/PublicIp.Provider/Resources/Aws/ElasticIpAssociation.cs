@@ -150,7 +150,7 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
         await call.Log.StatusAsync($"associating {address} with {args.InstanceId ?? args.NetworkInterfaceId}");
         var associated = await ElasticIp.Ec2Async(retry, "AssociateAddress", subject,
             c => clients.Ec2.AssociateAddressAsync(AssociateRequest(args.AllocationId, args.PublicIp, args), c),
-            e => e is AmazonEC2Exception { ErrorCode: "InvalidAllocationID.NotFound" } ? "EC2 does not see the allocation yet (eventual consistency)" : null);
+            e => e is AmazonEC2Exception { ErrorCode: { } code } && Ec2WaitFor.Associate.TryGetValue(code, out var why) ? why : null);
         var associationId = AddressFinder.Present(associated.AssociationId);
         var found = (await ElasticIp.Ec2Async(retry, "DescribeAddresses", subject, c => clients.Ec2Api.Addresses.LookupAsync(address, c), takesPermit: false)).Address;
         // A stale read may still show the previous association: only one with our id describes what we made.
