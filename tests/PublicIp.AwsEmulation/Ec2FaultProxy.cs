@@ -63,6 +63,9 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
     /// <summary>STS sessions as the proxy shortens and expires them (off until a test sets a lifetime).</summary>
     public StsSessions Sessions { get; } = new();
 
+    /// <summary>The SSO access portal (GetRoleCredentials), which moto lacks: point AWS_ENDPOINT_URL_SSO here.</summary>
+    public SsoPortal Sso { get; } = new();
+
     /// <summary>EC2's request throttling (token buckets per action); null, the default, answers every call.</summary>
     public Ec2Throttling? Throttling { get; set; }
 
@@ -174,6 +177,11 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (SsoPortal.Handles(context.Request))
+        {
+            await Sso.AnswerAsync(context);
+            return;
+        }
         var cancellationToken = context.RequestAborted;
         var body = await ReadBodyAsync(context.Request, cancellationToken);
         var request = ParseEc2Request(context.Request, body);

@@ -70,7 +70,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
             {
                 // The plugin must not pick up the developer's own cloud settings.
                 ["AWS_PROFILE"] = environment?.GetValueOrDefault("AWS_PROFILE"),
-                ["AWS_CONFIG_FILE"] = "/dev/null",
+                ["AWS_CONFIG_FILE"] = environment?.GetValueOrDefault("AWS_CONFIG_FILE") ?? "/dev/null",
                 ["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null",
                 ["AWS_EC2_METADATA_DISABLED"] = "true",
                 // Nor the developer's Alibaba Cloud CLI profiles (~/.aliyun/config.json), unless a test names a file.

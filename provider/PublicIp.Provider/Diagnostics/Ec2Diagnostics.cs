@@ -131,12 +131,28 @@ public sealed class Ec2Diagnostics : IDiagnosticCatalogue
                            + (detail is null ? "" : $" ({detail})")
                            + (known ? "" : $" (EC2 said: {Redactor.WithoutRequestEcho(service.Message)})");
                 return new Diagnostic(entry, what);
+            case AmazonClientException client when client.InnerException is not (HttpRequestException or IOException or System.Net.Sockets.SocketException):
+                // Not the network: the SDK could not get credentials to sign with (a profile's role, SSO token, ...).
+                var credentials = new DiagnosticEntry("CredentialsUnavailable", "the AWS SDK could not obtain credentials to sign the request with", StatusCode.Unauthenticated,
+                    "Check the profile (publicip:awsProfile / AWS_PROFILE), that its source credentials work and an SSO login has not expired (`aws sso login`), then run the operation again");
+                return new Diagnostic(credentials, $"ec2:{action} on {subject} failed: {credentials.Title}: {Text.Truncate(Redactor.WithoutRequestEcho(Causes(client)), 500)}");
             default:
                 // No EC2 answer at all (DNS, TLS, connection refused) after the SDK's retries.
                 var unreachable = new DiagnosticEntry("EndpointUnreachable", "EC2 could not be reached", StatusCode.Unavailable,
                     "Check publicip:awsEndpoint / awsRegion and the network path to EC2, then run the operation again");
                 return new Diagnostic(unreachable, $"ec2:{action} on {subject} failed: {unreachable.Title} ({e.GetType().Name})");
         }
+    }
+
+    /// <summary>The SDK wraps what went wrong ("Error calling AssumeRole for role …"): the chain of messages says why.</summary>
+    private static string Causes(Exception e)
+    {
+        var messages = new List<string>();
+        for (var cause = e; cause is not null && messages.Count < 4; cause = cause.InnerException)
+        {
+            messages.Add(cause.Message);
+        }
+        return string.Join(": ", messages);
     }
 
     public ResourceException Fail(Exception e, string action, string subject, string? detail = null) =>

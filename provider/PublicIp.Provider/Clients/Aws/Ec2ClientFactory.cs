@@ -117,6 +117,33 @@ public sealed class Ec2ClientFactory(ISecretSink? secrets = null) : IEc2ClientFa
         return clientConfig;
     }
 
+    /// <summary>
+    /// A `role_arn` + `source_profile` profile, assumed with our own <see cref="AssumedRoleCredentials"/> (renewed like
+    /// awsAssumeRole): the SDK's own AssumeRoleAWSCredentials fails under Native AOT (a NullReferenceException inside
+    /// its STS call, seen with AWSSDK.Core 4.0.102.19). Null for every other kind of profile, which the SDK resolves.
+    /// </summary>
+    private static AWSCredentials? RoleOfProfile(AwsConfig config, CredentialProfileStoreChain store, CredentialProfile profile, int depth = 0)
+    {
+        var options = profile.Options;
+        if (string.IsNullOrEmpty(options.RoleArn) || string.IsNullOrEmpty(options.SourceProfile) || depth > 4)
+        {
+            return null;
+        }
+        if (!store.TryGetProfile(options.SourceProfile, out var source))
+        {
+            throw new ResourceException(StatusCode.FailedPrecondition,
+                $"the AWS profile '{profile.Name}' names source_profile '{options.SourceProfile}', which was not found in the shared credentials or config file");
+        }
+        var signer = RoleOfProfile(config, store, source, depth + 1)
+            ?? (store.TryGetAWSCredentials(source.Name, out var sourceCredentials) ? sourceCredentials : null)
+            ?? throw new ResourceException(StatusCode.FailedPrecondition,
+                $"the AWS profile '{profile.Name}' names source_profile '{source.Name}', which holds no credentials");
+        var role = new RoleToAssume(options.RoleArn, string.IsNullOrEmpty(options.RoleSessionName) ? RoleConfig.DefaultSessionName : options.RoleSessionName,
+            string.IsNullOrEmpty(options.ExternalID) ? null : options.ExternalID, RoleConfig.Aws.DefaultDuration, null, [],
+            System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty);
+        return new AssumedRoleCredentials(StsClient(config, signer), role, 1, 1);
+    }
+
     private static AWSCredentials? ResolveCredentials(AwsConfig config)
     {
         if (config.AccessKey is not null && config.SecretKey is not null)
@@ -127,7 +154,12 @@ public sealed class Ec2ClientFactory(ISecretSink? secrets = null) : IEc2ClientFa
         }
         if (config.Profile is not null)
         {
-            if (new CredentialProfileStoreChain().TryGetAWSCredentials(config.Profile, out var profileCredentials))
+            var store = new CredentialProfileStoreChain();
+            if (store.TryGetProfile(config.Profile, out var profile) && RoleOfProfile(config, store, profile) is { } assumed)
+            {
+                return assumed;
+            }
+            if (store.TryGetAWSCredentials(config.Profile, out var profileCredentials))
             {
                 return profileCredentials;
             }
