@@ -74,7 +74,15 @@ return 0;
 async Task<Row> RunAsync(string who, int parallel, Func<IReadOnlyList<FleetAddress>, int, Task<(int Failed, double? PeakRssMb)>> destroy)
 {
     Console.Write($"{who} at --parallel {parallel}: allocating ... ");
-    var fleet = await Ec2Fleet.AllocateAsync(ec2, count, associated);
+    IReadOnlyList<FleetAddress> fleet;
+    try
+    {
+        fleet = await Ec2Fleet.AllocateAsync(ec2, count, associated);
+    }
+    catch (Amazon.EC2.AmazonEC2Exception e)
+    {
+        throw new InvalidOperationException($"moto failed to build the fleet ({e.StatusCode}); its last lines:\n{moto.OutputTail}", e);
+    }
     using var throttling = new Ec2Throttling(refillScale); // full buckets, as after a quiet spell
     var before = proxy.CallCounts;
     proxy.Throttling = throttling;

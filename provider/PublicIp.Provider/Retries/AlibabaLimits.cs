@@ -5,9 +5,10 @@ using PublicIp.Alibaba;
 namespace PublicIp.Provider.Retries;
 
 /// <summary>
-/// Alibaba Cloud's flow control, per endpoint, region and API. Alibaba publishes per-API quotas in each product's
-/// console rather than one table; the provider plans with 20 calls/s (burst 20) for Describe calls and 10/s (burst 10)
-/// for changes, and adapts from there to what the API answers. Throttling codes (Throttling, Throttling.User,
+/// Alibaba Cloud's flow control, per endpoint, region and API. Alibaba publishes no fixed per-API table (quotas are per
+/// account, in its consoles), so the two numbers here are assumptions with no published source: the provider plans
+/// with 20 calls/s (burst 20) for Describe calls and 10/s (burst 10) for changes, and adapts from there to what the
+/// API answers. Throttling codes (Throttling, Throttling.User,
 /// Throttling.Api, Rejected.Throttling) and ServiceUnavailable are waited out, honouring x-acs-retry-after;
 /// SystemBusy, InternalError, other HTTP 5xx and transport failures count as server errors.
 /// </summary>
