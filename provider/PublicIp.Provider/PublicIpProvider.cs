@@ -9,6 +9,7 @@ using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Functions.Alicloud;
 using PublicIp.Provider.Functions.Aws;
+using PublicIp.Provider.Ownership;
 using PublicIp.Provider.Resources.Alicloud;
 using PublicIp.Provider.Resources.Aws;
 
@@ -37,7 +38,7 @@ public sealed class PublicIpProvider : IProvider
             new EipAssociation(_clients),
         ];
         _resourceList = resources;
-        Resources = resources.ToDictionary(r => r.Token, StringComparer.Ordinal);
+        Resources = resources.Select(r => (IResourceType)new WitnessedResource(r, _clients.Ledger)).ToDictionary(r => r.Token, StringComparer.Ordinal);
         IFunctionType[] functions =
         [
             new GetElasticIp(_clients),

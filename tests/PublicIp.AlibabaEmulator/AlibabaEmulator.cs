@@ -128,11 +128,42 @@ public sealed class AlibabaEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The next call is carried out, then answered with this error: "it happened but the answer was lost". A client that
+    /// retries with the same ClientToken gets the first result back; with a new token it acts a second time.
+    /// </summary>
+    public void LoseAnswerNext(string action, string code, int status = 400) =>
+        AddFault(new Fault(action, 1, new EmulatorErrorException(status, code, $"Injected {code} after the call was carried out."), null) { AfterHandling = true });
+
+    /// <summary>The next call is carried out, then its answer is held this long: a window to kill the caller after the change.</summary>
+    public void HoldAnswerNext(string action, TimeSpan delay) =>
+        AddFault(new Fault(action, 1, null, delay) { AfterHandling = true });
+
+    private void AddFault(Fault fault)
+    {
+        lock (_faultGate)
+        {
+            _faults.Add(fault);
+        }
+    }
+
     private void AddFault(string? action, int count, EmulatorErrorException error)
     {
         lock (_faultGate)
         {
             _faults.Add(new Fault(action, count, error, null));
+        }
+    }
+
+    private static async Task ApplyAsync(Fault fault, CancellationToken cancellationToken)
+    {
+        if (fault.Delay is { } delay)
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        if (fault.Error is { } injected)
+        {
+            throw injected;
         }
     }
 
@@ -157,6 +188,9 @@ public sealed class AlibabaEmulator : IAsyncDisposable
         public EmulatorErrorException? Error { get; } = error;
         public TimeSpan? Delay { get; } = delay;
         public string? EchoCode { get; init; }
+
+        /// <summary>Carry the call out first, then delay and/or fail the answer.</summary>
+        public bool AfterHandling { get; init; }
     }
 
     // ---- request pipeline ------------------------------------------------------------------------------------------
@@ -194,16 +228,10 @@ public sealed class AlibabaEmulator : IAsyncDisposable
             {
                 throw throttled;
             }
-            if (TakeFault(action) is { } fault)
+            var fault = TakeFault(action);
+            if (fault is { AfterHandling: false })
             {
-                if (fault.Delay is { } delay)
-                {
-                    await Task.Delay(delay, context.RequestAborted);
-                }
-                if (fault.Error is { } injected)
-                {
-                    throw injected;
-                }
+                await ApplyAsync(fault, context.RequestAborted);
                 if (fault.EchoCode is { } echo)
                 {
                     var token = isV3 ? request.Headers["x-acs-security-token"].ToString() : all.GetValueOrDefault("SecurityToken");
@@ -211,6 +239,10 @@ public sealed class AlibabaEmulator : IAsyncDisposable
                 }
             }
             var result = product == "Sts" ? AssumeRole(action, apiParameters) : World.Handle(version ?? "", action, apiParameters);
+            if (fault is { AfterHandling: true })
+            {
+                await ApplyAsync(fault, context.RequestAborted);
+            }
             result["RequestId"] = requestId;
             Log(action, apiParameters, isV3, request.Method, accessKeyId, nonce, 200, null);
             context.Response.StatusCode = 200;

@@ -96,6 +96,9 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
     /// <summary>The retry primitive for one operation on EC2 (see <see cref="Retry"/>).</summary>
     public Retry Ec2Retry(ResourceCall call) => Ec2Api.Retry(call);
 
+    /// <summary>The ids the engine showed this provider per URN (see <see cref="Ownership.OwnershipLedger"/>).</summary>
+    public Ownership.OwnershipLedger Ledger { get; } = new();
+
     /// <summary>The provider's default Alibaba region, or null when neither config nor environment names one.</summary>
     public string? AlicloudRegion => Config.Alicloud.Region is { Length: > 0 } region ? region : null;
 

@@ -112,12 +112,20 @@ public static class ConfigKeys
         "The default `releaseGuardDnsNames` for every resource that does not set its own: DNS names Delete resolves before releasing, refusing while any still points at the address.");
     public static readonly PropertySpec DnsResolver = Key("dnsResolver", PropertyType.String,
         "host:port of the DNS server the release guard asks (e.g. `10.0.0.2:53`; the port defaults to 53). Default: the system's resolver. No answer is cached.");
+    public static readonly PropertySpec OwnershipMarks = Key("ownershipMarks", PropertyType.Boolean,
+        "When true (the default), every address the provider allocates carries `publicip:*` tags naming the stack, the resource (URN and a hash of it), the time and the Create, set in the allocating call itself. " +
+        "They let a retried allocation find the address it already made, the next Create find what an interrupted one left, and `sweep` tell leaked addresses from foreign ones. They never show in `tags`.") with { Default = true };
+    public static readonly PropertySpec InterruptedCreates = Key("interruptedCreates", PropertyType.String,
+        "What Create does with an address that an interrupted Create of the same resource left (marked with its URN, tracked by no resource the engine showed): " +
+        "`fail` (default) names it and the `pulumi refresh --import-pending-creates` / `pulumi import` / release commands, `adopt` takes it over instead of allocating, `release` releases it first.") with
+        { Default = "fail", Allowed = ["fail", "adopt", "release"] };
 
     public static readonly IReadOnlyList<PropertySpec> All =
     [
         AwsRegion, AwsProfile, AwsAccessKey, AwsSecretKey, AwsSessionToken, AwsEndpoint, AwsMaxRetries, AwsRequestRateScale, AwsAssumeRole, AwsStsEndpoint,
         AlicloudRegion, AlicloudAccessKey, AlicloudSecretKey, AlicloudSecurityToken, AlicloudEcsEndpoint, AlicloudVpcEndpoint,
         AlicloudSignatureVersion, AlicloudMaxRetries, AlicloudRequestRateScale, AlicloudAssumeRole, AlicloudStsEndpoint, AlicloudProfile, AlicloudConfigFile, RehearseDeletes, ReleaseGuardDnsNames, DnsResolver,
+        OwnershipMarks, InterruptedCreates,
     ];
 
     /// <summary>A number (the declaration's types have no fractional one; schema and README take it from here).</summary>
@@ -149,6 +157,16 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
 
     /// <summary>host:port of the DNS server the release guard asks; null: the system's resolver.</summary>
     public string? DnsResolver { get; init; }
+
+    /// <summary>ownershipMarks: tag every allocated address with the stack, resource and time (default on).</summary>
+    public bool OwnershipMarks { get; init; } = true;
+
+    /// <summary>interruptedCreates: what Create does with an address an interrupted Create of the same resource left behind.</summary>
+    public string InterruptedCreates { get; init; } = InterruptedCreatesFail;
+
+    public const string InterruptedCreatesFail = "fail";
+    public const string InterruptedCreatesAdopt = "adopt";
+    public const string InterruptedCreatesRelease = "release";
 
     public static readonly IReadOnlySet<string> ReplaceOnChanges = ConfigKeys.All.Where(k => k.ReplaceOnChange).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
@@ -213,6 +231,8 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
         {
             r.Fail("dnsResolver", $"'dnsResolver' must be host:port (e.g. 10.0.0.2:53 or ns1.example.com:53), not \"{dnsResolver}\"");
         }
+        var marks = r.Bool(ConfigKeys.OwnershipMarks);
+        var interrupted = r.String(ConfigKeys.InterruptedCreates, _ => null)!;
 
         if ((aws.AccessKey is null) != (aws.SecretKey is null))
         {
@@ -238,7 +258,10 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
         {
             r.Fail(unread, $"'{unread}' is not a publicip configuration key");
         }
-        return (new ProviderConfig(aws, alicloud, rehearse) { ReleaseGuardDnsNames = guardNames, DnsResolver = dnsResolver }, r.Failures);
+        return (new ProviderConfig(aws, alicloud, rehearse)
+        {
+            ReleaseGuardDnsNames = guardNames, DnsResolver = dnsResolver, OwnershipMarks = marks, InterruptedCreates = interrupted,
+        }, r.Failures);
     }
 
     /// <summary>Every name in a releaseGuardDnsNames list must be a DNS host name; names a failure after the property.</summary>

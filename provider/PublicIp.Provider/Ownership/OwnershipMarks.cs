@@ -104,4 +104,22 @@ public static class OwnershipMarks
     }
 
     private static string Fit(string value) => value.Length <= MaxValueLength ? value : value[..MaxValueLength];
+
+    /// <summary>
+    /// Why Create stopped, and the exact commands that adopt or release what an interrupted Create left, for both clouds.
+    /// </summary>
+    /// <param name="left">How each address left behind reads in a message, newest first.</param>
+    /// <param name="sweepRegion">The sweep option naming the region, e.g. "--aws-region us-east-1".</param>
+    public static string InterruptedCreateMessage(string urn, IReadOnlyList<string> left, string firstId, string sweepRegion, string? extra = null)
+    {
+        var (stack, _) = ParseUrn(urn);
+        var stackName = stack[(stack.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        var one = left.Count == 1;
+        return $"{string.Join(", ", left)} carr{(one ? "ies" : "y")} the ownership marks of {urn}, but the stack does not hold {(one ? "it" : "them")}: " +
+               $"an interrupted `pulumi up` allocated {(one ? "it" : "them")} and the engine never recorded the id. {extra}" +
+               "Nothing was allocated, so nothing is paid for twice. To keep it as this resource: `pulumi config set publicip:interruptedCreates adopt`, then `pulumi up` " +
+               $"(or, while `pulumi stack export` still lists the pending create: `pulumi refresh --stack {stackName} --import-pending-creates '{urn}' --import-pending-creates {firstId}`). " +
+               "To release it instead: `pulumi config set publicip:interruptedCreates release`, then `pulumi up` " +
+               $"(or `pulumi-resource-publicip sweep {sweepRegion} --stack-export <export.json> --release {firstId}`)";
+    }
 }

@@ -19,6 +19,26 @@ public static class EipFinder
     public static Task<EipAddress?> FindAsync(AlibabaClients clients, string allocationId, Retry retry) =>
         retry.RunAsync("DescribeEipAddresses", $"EIP {allocationId}", c => clients.Eips.FindAsync(allocationId, c), takesPermit: false);
 
+    /// <summary>Every EIP of the region (or only those with <paramref name="tag"/>), page by page at the API's largest page size.</summary>
+    /// <remarks>Each page is one call through the retry primitive, drawing from the region's budget.</remarks>
+    public static async Task<List<EipAddress>> ListAsync(AlibabaClients clients, KeyValuePair<string, string>? tag, Retry retry)
+    {
+        const int pageSize = 100;
+        var all = new List<EipAddress>();
+        for (var page = 1; ; page++)
+        {
+            var number = page;
+            var answer = await retry.RunAsync("DescribeEipAddresses", $"the EIPs of {clients.RegionId}",
+                c => clients.Vpc.QueryEipAddressesAsync(new EipQuery(clients.RegionId, [], [], null,
+                    tag is { } t ? new Dictionary<string, string> { [t.Key] = t.Value } : new Dictionary<string, string>(), number, pageSize), c));
+            all.AddRange(answer.EipAddresses);
+            if (answer.EipAddresses.Count == 0 || page * pageSize >= answer.TotalCount)
+            {
+                return all;
+            }
+        }
+    }
+
     /// <summary>
     /// Polls until <paramref name="done"/> holds (null EIP = gone), each poll a coalesced read that draws from the region's
     /// budget. There is no timeout of its own: the operation's deadline (customTimeouts, else the provider default) bounds it.

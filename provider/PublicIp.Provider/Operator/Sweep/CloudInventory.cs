@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Amazon.EC2.Model;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients;
+using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Ownership;
@@ -33,7 +34,8 @@ public interface ICloudInventory
     /// <summary>The resource type whose Delete the release runs (for messages and the `pulumi import` line).</summary>
     string ResourceType { get; }
 
-    Task<IReadOnlyList<FoundAddress>> ListAsync(CancellationToken ct);
+    /// <summary>Every public IP of the region, read through the retry primitive and the region's request budget.</summary>
+    Task<IReadOnlyList<FoundAddress>> ListAsync(ResourceCall call);
 
     /// <summary>The same steps as the resource's Delete, in the release workflow, so diagnostics and retries are Delete's.</summary>
     IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call);
@@ -45,12 +47,13 @@ public sealed class AwsInventory(CloudClients clients, string region, TimeProvid
     public string Region => region;
     public string ResourceType => "publicip:aws:ElasticIp";
 
-    public async Task<IReadOnlyList<FoundAddress>> ListAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<FoundAddress>> ListAsync(ResourceCall call)
     {
         DescribeAddressesResponse answer;
         try
         {
-            answer = await clients.Ec2.DescribeAddressesAsync(new DescribeAddressesRequest(), ct);
+            answer = await clients.Ec2Retry(call).RunAsync("DescribeAddresses", $"the Elastic IPs of {region}",
+                c => clients.Ec2.DescribeAddressesAsync(new DescribeAddressesRequest(), c));
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
@@ -80,31 +83,22 @@ public sealed class AwsInventory(CloudClients clients, string region, TimeProvid
 
 public sealed class AlibabaInventory(CloudClients clients, string region) : ICloudInventory
 {
-    private const int PageSize = 100;
     private readonly AlibabaDiagnostics _diagnostics = new();
 
     public string Cloud => "alicloud";
     public string Region => region;
     public string ResourceType => "publicip:alicloud:EipAddress";
 
-    public async Task<IReadOnlyList<FoundAddress>> ListAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<FoundAddress>> ListAsync(ResourceCall call)
     {
         var alibaba = clients.Alibaba(region);
-        var found = new List<FoundAddress>();
-        for (var page = 1; ; page++)
+        var all = await _diagnostics.GuardAsync($"listing the EIPs of {region}", () => EipFinder.ListAsync(alibaba, null, alibaba.Retry(call)));
+        return all.Select(e =>
         {
-            var answer = await _diagnostics.GuardAsync($"listing the EIPs of {region}", () => alibaba.Vpc.ListEipAddressesAsync(region, page, PageSize, ct));
-            foreach (var e in answer.EipAddresses)
-            {
-                var tags = e.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal);
-                var holder = e.InstanceId is { Length: > 0 } ? $"{e.InstanceType ?? "instance"} {e.InstanceId}" : null;
-                found.Add(new FoundAddress(Cloud, region, e.AllocationId, e.IpAddress, holder, OwnershipMarks.Read(tags), OwnershipMarks.WithoutMarks(tags)));
-            }
-            if (answer.EipAddresses.Count == 0 || page * PageSize >= answer.TotalCount)
-            {
-                return found;
-            }
-        }
+            var tags = e.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal);
+            var holder = e.InstanceId is { Length: > 0 } ? $"{e.InstanceType ?? "instance"} {e.InstanceId}" : null;
+            return new FoundAddress(Cloud, region, e.AllocationId, e.IpAddress, holder, OwnershipMarks.Read(tags), OwnershipMarks.WithoutMarks(tags));
+        }).ToList();
     }
 
     public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call) =>

@@ -83,7 +83,9 @@ public sealed class SweepCommand : IOperatorCommand
         {
             try
             {
-                listed.AddRange((await inventory.ListAsync(ct)).Select(a => (inventory, a)));
+                var listing = context.Call($"sweep {inventory.Cloud} {inventory.Region}", inventory.ResourceType, context.Log($"{inventory.Cloud} {inventory.Region}", o.Verbose), ct)
+                    with { Timeout = TimeSpan.FromMinutes(10) };
+                listed.AddRange((await inventory.ListAsync(listing)).Select(a => (inventory, a)));
             }
             catch (ResourceException e)
             {

@@ -6,6 +6,7 @@ using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
+using PublicIp.Provider.Ownership;
 using PublicIp.Provider.Release;
 using AliEip = PublicIp.Alibaba.EipAddress;
 
@@ -133,6 +134,10 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     protected override void Validate(EipAddressArgs args, InputReader r)
     {
         ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
+        if (OwnershipMarks.ReservedKeyProblem(args.Tags.Keys) is { } reserved)
+        {
+            r.Fail("tags", reserved);
+        }
         if (args.InstanceId is null && !r.IsUnknown("instanceId"))
         {
             foreach (var dependent in AssociationDetails.Where(r.IsSet))
@@ -169,7 +174,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     {
         AllocationId = e.AllocationId, IpAddress = e.IpAddress, Status = e.Status, ChargeType = e.ChargeType, RegionId = regionId,
         Bandwidth = e.Bandwidth, InternetChargeType = e.InternetChargeType, Isp = e.ISP, Name = e.Name, Description = e.Description,
-        ResourceGroupId = e.ResourceGroupId, Tags = e.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal),
+        ResourceGroupId = e.ResourceGroupId, Tags = OwnershipMarks.WithoutMarks(e.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal)),
         InstanceId = e.InstanceId, InstanceType = e.InstanceId is null ? null : e.InstanceType, PrivateIpAddress = e.PrivateIpAddress,
     };
 
@@ -206,17 +211,16 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     {
         var alibaba = clients.Alibaba(args.RegionId);
         var ct = call.CancellationToken;
-        var allocated = await _diagnostics.GuardAsync($"allocating an EIP in {alibaba.RegionId}", () => AlibabaRetry.RunAsync("AllocateEipAddress", AlibabaRetry.Allocate,
-            c => alibaba.Vpc.AllocateEipAddressAsync(new AllocateEipAddressRequest(alibaba.RegionId)
-            {
-                Bandwidth = args.Bandwidth,
-                InternetChargeType = args.InternetChargeType,
-                ISP = args.Isp,
-                Name = args.Name,
-                Description = args.Description,
-                ResourceGroupId = args.ResourceGroupId,
-                Tags = args.Tags,
-            }, c), alibaba.Retry(call)));
+        var allocated = await EipAllocation.AllocateAsync(clients, alibaba, call, new AllocateEipAddressRequest(alibaba.RegionId)
+        {
+            Bandwidth = args.Bandwidth,
+            InternetChargeType = args.InternetChargeType,
+            ISP = args.Isp,
+            Name = args.Name,
+            Description = args.Description,
+            ResourceGroupId = args.ResourceGroupId,
+            Tags = args.Tags,
+        }, _diagnostics);
         var state = new EipAddressState
         {
             AllocationId = allocated.AllocationId, IpAddress = allocated.EipAddress ?? "", Status = "Available", ChargeType = "PostPaid",

@@ -7,6 +7,7 @@ using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
 using PublicIp.Provider.Diagnostics;
+using PublicIp.Provider.Ownership;
 using PublicIp.Provider.Release;
 using PublicIp.Provider.Retries;
 
@@ -160,6 +161,10 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     {
         r.AtMostOneOf("instanceId", "networkInterfaceId");
         ProviderConfig.CheckGuardNames(r, "releaseGuardDnsNames", args.ReleaseGuardDnsNames ?? []);
+        if (OwnershipMarks.ReservedKeyProblem(args.Tags.Keys) is { } reserved)
+        {
+            r.Fail("tags", reserved);
+        }
         if (args.ReverseDnsName is { } ptr && !ReverseDns.IsHostName(ptr))
         {
             r.Fail("reverseDnsName", $"'reverseDnsName' must be a DNS host name such as mail.example.com, not \"{ptr}\"");
@@ -398,10 +403,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     protected override async Task<(string Id, ElasticIpState State)> CreateAsync(ResourceCall call, ElasticIpArgs args)
     {
-        var ec2 = clients.Ec2;
         var retry = clients.Ec2Retry(call);
-        var allocated = await Ec2Async(retry, "AllocateAddress", Subject(call, args.Address, null),
-            c => ec2.AllocateAddressAsync(AllocateRequest(args, args.Tags), c));
+        var allocated = await ElasticIpAllocation.AllocateAsync(clients, retry, call, args, AllocateRequest(args, args.Tags), Subject(call, args.Address, null), _time);
         var state = new ElasticIpState
         {
             AllocationId = AddressFinder.Present(allocated.AllocationId) ?? "",
@@ -604,7 +607,8 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         NetworkBorderGroup = AddressFinder.Present(found.NetworkBorderGroup),
         PublicIpv4Pool = AddressFinder.Present(found.PublicIpv4Pool),
         CustomerOwnedIpv4Pool = AddressFinder.Present(found.CustomerOwnedIpv4Pool),
-        Tags = (found.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal),
+        // Our ownership marks are not the program's tags: hidden, so they never show as drift or get removed.
+        Tags = OwnershipMarks.WithoutMarks((found.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal)),
         PtrRecord = ptr.Record,
     };
 
