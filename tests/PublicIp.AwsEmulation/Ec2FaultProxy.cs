@@ -227,6 +227,19 @@ public sealed class Ec2FaultProxy : IAsyncDisposable
                         await ReplyErrorAsync(context, request, after.Error, Ec2Outcome.Fault, cancellationToken);
                     }
                     return;
+                case ForwardThenHold hold:
+                    using (var held = await ForwardAsync(context.Request, body, cancellationToken))
+                    {
+                        var heldBody = await held.Content.ReadAsByteArrayAsync(cancellationToken);
+                        if (held.IsSuccessStatusCode)
+                        {
+                            heldBody = _rules.AfterSuccess(request, Rules, heldBody);
+                        }
+                        Journal.Record(request, Ec2Outcome.Fault, held.StatusCode, held.IsSuccessStatusCode ? null : ErrorCodeOf(heldBody));
+                        await Task.Delay(hold.Delay, cancellationToken);
+                        await WriteResponseAsync(context, held, heldBody, cancellationToken);
+                    }
+                    return;
                 default:
                     throw new InvalidOperationException($"Unknown fault effect {fault.Fault.Effect.GetType().Name}");
             }

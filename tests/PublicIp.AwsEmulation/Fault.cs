@@ -32,6 +32,12 @@ public sealed record ReplyEchoingRequest(string Code) : FaultEffect
 /// <summary>Forward to moto (state changes), then answer with the error: "it happened but the reply was lost".</summary>
 public sealed record ForwardThenError(Ec2Error Error) : FaultEffect;
 
+/// <summary>
+/// Forward to moto (state changes, the journal records it), then hold moto's answer this long before passing it on:
+/// the window in which a test kills the caller after the call reached EC2. A caller that hangs up ends the hold.
+/// </summary>
+public sealed record ForwardThenHold(TimeSpan Delay) : FaultEffect;
+
 /// <summary>Wait, then carry on as if the fault had not matched (rules and other faults still apply).</summary>
 public sealed record AddLatency(TimeSpan Delay) : FaultEffect;
 
@@ -54,6 +60,8 @@ public sealed record Fault(string Action, FaultEffect Effect)
     public static Fault EchoingRequest(string action, string code = "SignatureDoesNotMatch") => new(action, new ReplyEchoingRequest(code));
 
     public static Fault Latency(string action, TimeSpan delay) => new(action, new AddLatency(delay));
+
+    public static Fault HoldAnswer(string action, TimeSpan delay) => new(action, new ForwardThenHold(delay));
 
     /// <summary>IAM deny as AWS reports it to a DryRun probe; real calls are left alone.</summary>
     public static Fault DeniedOnDryRun(string action) =>

@@ -55,7 +55,7 @@ internal static class ElasticIpAllocation
                 default:
                     throw new ResourceException(StatusCode.FailedPrecondition, OwnershipMarks.InterruptedCreateMessage(call.Urn, [.. left.Select(Describe)], left[0].AllocationId,
                         $"--aws-region {config.Aws.Region}",
-                        config.InterruptedCreates == ProviderConfig.InterruptedCreatesAdopt ? "interruptedCreates is \"adopt\", but none of them is unassociated with the allocation inputs this resource has now. " : null));
+                        config.InterruptedCreates == ProviderConfig.InterruptedCreatesAdopt ? "interruptedCreates is \"adopt\", but none of them matches this resource's allocation inputs and association now. " : null));
             }
         }
 
@@ -109,7 +109,9 @@ internal static class ElasticIpAllocation
 
     /// <summary>Only an address the program's allocation inputs would have produced may stand in for a new one.</summary>
     private static bool Fits(Address a, ElasticIpArgs args) =>
-        string.IsNullOrEmpty(a.AssociationId)
+        (string.IsNullOrEmpty(a.AssociationId)
+         || (args.InstanceId is not null && args.InstanceId == a.InstanceId)
+         || (args.NetworkInterfaceId is not null && args.NetworkInterfaceId == a.NetworkInterfaceId))
         && (args.NetworkBorderGroup is null || args.NetworkBorderGroup == a.NetworkBorderGroup)
         && (args.PublicIpv4Pool is null || args.PublicIpv4Pool == a.PublicIpv4Pool)
         && (args.Address is null || args.Address == a.PublicIp);
