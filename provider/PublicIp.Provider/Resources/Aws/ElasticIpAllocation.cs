@@ -70,9 +70,10 @@ internal static class ElasticIpAllocation
                 Tags = OwnershipMarks.Merge(userTags, marks).Select(kv => new Tag { Key = kv.Key, Value = kv.Value }).ToList(),
             },
         ];
-        // The retry primitive retries server errors and transport failures, after which the allocation may have
-        // happened with only its answer lost; EC2 has no idempotency token, so such a retry first looks for this
-        // Create's token. A throttled attempt was refused before EC2 acted: its retry allocates straight away.
+        // The retry primitive retries server errors, transport failures and throttling. After anything but
+        // RequestLimitExceeded (EC2's word that it refused the request unprocessed) the allocation may have happened
+        // with only its answer lost (a 503 Unavailable, a reset connection); EC2 has no idempotency token, so such a
+        // retry first looks for this Create's token.
         var mayHaveAllocated = false;
         return await Ec2Async(retry, "AllocateAddress", subject, async c =>
         {
@@ -85,7 +86,7 @@ internal static class ElasticIpAllocation
             {
                 return await api.Client.AllocateAddressAsync(request, c);
             }
-            catch (Exception e) when (api.Limits.Classify(e) is { Kind: TransientKind.ServerError })
+            catch (Exception e) when (e is not AmazonEC2Exception { ErrorCode: "RequestLimitExceeded" })
             {
                 mayHaveAllocated = true;
                 throw;
