@@ -135,9 +135,21 @@ public sealed class AlibabaEmulator : IAsyncDisposable
     public void LoseAnswerNext(string action, string code, int status = 400) =>
         AddFault(new Fault(action, 1, new EmulatorErrorException(status, code, $"Injected {code} after the call was carried out."), null) { AfterHandling = true });
 
+    /// <summary>
+    /// The next call of <paramref name="action"/> is held this long (real time), before it is carried out or, with
+    /// <paramref name="afterHandling"/>, after it (the change is made, the answer waits). The task completes when the
+    /// call reaches the hold: the point at which a crash test kills the caller. A caller that hangs up ends the hold,
+    /// and a call held before handling is then never carried out.
+    /// </summary>
+    public Task HoldNext(string action, TimeSpan delay, bool afterHandling = false)
+    {
+        var fault = new Fault(action, 1, null, delay) { AfterHandling = afterHandling };
+        AddFault(fault);
+        return fault.Arrived.Task;
+    }
+
     /// <summary>The next call is carried out, then its answer is held this long: a window to kill the caller after the change.</summary>
-    public void HoldAnswerNext(string action, TimeSpan delay) =>
-        AddFault(new Fault(action, 1, null, delay) { AfterHandling = true });
+    public Task HoldAnswerNext(string action, TimeSpan delay) => HoldNext(action, delay, afterHandling: true);
 
     private void AddFault(Fault fault)
     {
@@ -157,6 +169,7 @@ public sealed class AlibabaEmulator : IAsyncDisposable
 
     private static async Task ApplyAsync(Fault fault, CancellationToken cancellationToken)
     {
+        fault.Arrived.TrySetResult();
         if (fault.Delay is { } delay)
         {
             await Task.Delay(delay, cancellationToken);
@@ -191,6 +204,9 @@ public sealed class AlibabaEmulator : IAsyncDisposable
 
         /// <summary>Carry the call out first, then delay and/or fail the answer.</summary>
         public bool AfterHandling { get; init; }
+
+        /// <summary>Completed when a call takes this fault (before its delay).</summary>
+        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     // ---- request pipeline ------------------------------------------------------------------------------------------

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.EC2.Model;
 using Grpc.Core;
 using PublicIp.AwsEmulation;
@@ -46,13 +45,6 @@ public sealed class CrashRecoveryTests(AwsFixture aws) : IClassFixture<AwsFixtur
         return arrived.Task.WaitAsync(TimeSpan.FromSeconds(90));
     }
 
-    private static void SigKill(LifecycleHarness h)
-    {
-        using var process = Process.GetProcessById(h.Plugin.ProcessId);
-        process.Kill(); // SIGKILL: no handler, no cleanup, exactly what a killed CI runner does
-        process.WaitForExit(10_000);
-    }
-
     [Theory]
     [InlineData(CreatePoint.BeforeAllocate)]
     [InlineData(CreatePoint.AllocateReachedEc2)]
@@ -81,7 +73,7 @@ public sealed class CrashRecoveryTests(AwsFixture aws) : IClassFixture<AwsFixtur
                 Assert.Fail($"the create ended before the kill point: {(await up).Code} {(await up).Error}");
             }
             await at;
-            SigKill(killed);
+            CrashPoints.SigKill(killed);
             var result = await up;
             Assert.NotEqual(StatusCode.OK, result.Code);
             Assert.Empty(killed.State); // the engine recorded nothing: its pending create is all that is left
@@ -132,7 +124,7 @@ public sealed class CrashRecoveryTests(AwsFixture aws) : IClassFixture<AwsFixtur
             var releasing = Arrived(aws.Proxy, Fault.Latency("ReleaseAddress", Hold), _ => true);
             var destroy = h.DestroyAsync(name);
             await releasing;
-            SigKill(h);
+            CrashPoints.SigKill(h);
             Assert.NotEqual(StatusCode.OK, (await destroy).Code);
         }
         aws.Proxy.ClearFaults();

@@ -220,7 +220,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             Description = args.Description,
             ResourceGroupId = args.ResourceGroupId,
             Tags = args.Tags,
-        }, _diagnostics);
+        }, args.InstanceId, _diagnostics);
         var state = new EipAddressState
         {
             AllocationId = allocated.AllocationId, IpAddress = allocated.EipAddress ?? "", Status = "Available", ChargeType = "PostPaid",
@@ -233,7 +233,8 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
                 "to become Available after AllocateEipAddress", alibaba.Retry(call));
             state = StateOf(live!, alibaba.RegionId);
             await ClaimAsync(call, state, args);
-            if (args.InstanceId is { } instanceId)
+            // An adopted EIP may already be associated where the program wants it.
+            if (args.InstanceId is { } instanceId && state.InstanceId != instanceId)
             {
                 state = await AssociateAsync(call, alibaba, state, args, instanceId);
             }

@@ -19,7 +19,7 @@ namespace PublicIp.Provider.Resources.Alicloud;
 internal static class EipAllocation
 {
     public static async Task<AllocateEipAddressResult> AllocateAsync(
-        CloudClients clients, AlibabaClients alibaba, ResourceCall call, AllocateEipAddressRequest request, AlibabaDiagnostics diagnostics)
+        CloudClients clients, AlibabaClients alibaba, ResourceCall call, AllocateEipAddressRequest request, string? instanceId, AlibabaDiagnostics diagnostics)
     {
         var config = clients.Config;
         var retry = alibaba.Retry(call);
@@ -36,7 +36,9 @@ internal static class EipAllocation
             {
                 switch (config.InterruptedCreates)
                 {
-                    case ProviderConfig.InterruptedCreatesAdopt when left.FirstOrDefault(e => e.InstanceId is null && e.Status == EipFinder.Available) is { } adopt:
+                    // Unassociated, or already associated where the program wants it (killed after AssociateEipAddress).
+                    case ProviderConfig.InterruptedCreatesAdopt when left.FirstOrDefault(e =>
+                            (e.InstanceId is null && e.Status == EipFinder.Available) || (instanceId is not null && e.InstanceId == instanceId)) is { } adopt:
                         await call.Log.WarningAsync($"adopted {Describe(adopt)}, which an interrupted Create of this resource allocated (interruptedCreates is \"adopt\"); no new EIP was allocated");
                         return new AllocateEipAddressResult(adopt.AllocationId, adopt.IpAddress);
                     case ProviderConfig.InterruptedCreatesRelease:
