@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
+using PublicIp.AwsEmulation;
 using PublicIp.Harness;
 using PublicIp.Provider.Ownership;
 using PublicIp.Tests.Aws;
@@ -157,6 +158,69 @@ public sealed class SweepAwsTests(AwsFixture aws) : IClassFixture<AwsFixture>
         var second = await SweepAsync("--stack-export", w.ExportPath, "--release", w.Pending.AllocationId, "--output", "json");
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Null(await aws.FindInMotoAsync(w.Pending.AllocationId));
+    }
+
+    [Fact]
+    public async Task Releasing_many_leaked_addresses_against_EC2s_throttle_fails_none_and_queues_for_the_budget()
+    {
+        // EC2's documented buckets refilled ten times faster (the sweep is told with awsRequestRateScale): 150
+        // releases and 40 disassociates outrun the mutating burst of 50, so without the shared budget most calls
+        // would be answered RequestLimitExceeded.
+        aws.Reset();
+        var project = "mass" + Guid.NewGuid().ToString("N")[..8];
+        var fleet = await Ec2Fleet.AllocateAsync(aws.Ec2, count: 150, associated: 40);
+        var at = DateTimeOffset.UtcNow.AddHours(-2);
+        using (var gate = new SemaphoreSlim(16))
+        {
+            await Task.WhenAll(fleet.Select(async (a, i) =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var marks = OwnershipMarks.For($"urn:pulumi:dev::{project}::{Type}::ip-{i}", $"m{i}", at);
+                    await aws.Ec2.CreateTagsAsync(new CreateTagsRequest([a.AllocationId], marks.Select(t => new Tag(t.Key, t.Value)).ToList()));
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+        var export = new JsonObject
+        {
+            ["version"] = 3,
+            ["deployment"] = new JsonObject
+            {
+                ["resources"] = new JsonArray(new JsonObject { ["urn"] = $"urn:pulumi:dev::{project}::pulumi:pulumi:Stack::{project}-dev", ["custom"] = false, ["type"] = "pulumi:pulumi:Stack" }),
+            },
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"{project}-dev.json");
+        await File.WriteAllTextAsync(path, export.ToJsonString());
+        using var throttling = new Ec2Throttling(refillScale: 10);
+        aws.Proxy.Journal.Clear();
+        aws.Proxy.Throttling = throttling;
+        OperatorResult result;
+        try
+        {
+            result = await SweepAsync("--stack-export", path, "--release", "leaked", "--config", "awsRequestRateScale=10", "--output", "json");
+        }
+        finally
+        {
+            aws.Proxy.Throttling = null;
+        }
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var doc = JsonDocument.Parse(result.Stdout);
+        var summary = doc.RootElement.GetProperty("summary");
+        Assert.Equal(150, summary.GetProperty("released").GetInt32());
+        Assert.Equal(0, summary.GetProperty("failed").GetInt32());
+        Assert.Empty(await Ec2Fleet.StillAllocatedAsync(aws.Ec2, fleet.Select(a => a.AllocationId)));
+        var journal = aws.Proxy.Journal.Entries;
+        Assert.Equal(40, journal.Count(e => e.Action == "DisassociateAddress" && e.Outcome != Ec2Outcome.Throttled && e.ErrorCode is null));
+        Assert.Equal(150, journal.Count(e => e.Action == "ReleaseAddress" && e.Outcome != Ec2Outcome.Throttled && e.ErrorCode is null));
+        // Queued for the budget rather than raced into the throttle: a handful of throttled answers at most.
+        var throttled = journal.Count(e => e.Outcome == Ec2Outcome.Throttled);
+        Assert.True(throttled <= 15, $"{throttled} throttled answers for {journal.Count} calls");
     }
 
     [Fact]
