@@ -98,11 +98,7 @@ public sealed class PublicIpProvider : IProvider
     public IEnumerable<string> SecretValues(PropertyMap config)
     {
         var (settings, _) = ProviderConfig.Read(config, _env);
-        return new[]
-        {
-            settings.Aws.AccessKey, settings.Aws.SecretKey, settings.Aws.SessionToken,
-            settings.Alicloud.AccessKey, settings.Alicloud.SecretKey, settings.Alicloud.SecurityToken,
-        }.Concat(ProviderConfig.CredentialVariables.Select(_env)).OfType<string>();
+        return settings.Credentials(_env);
     }
 
     public Task ConfigureAsync(PropertyMap args, IResourceLog log, CancellationToken cancellationToken)

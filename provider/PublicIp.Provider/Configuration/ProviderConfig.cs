@@ -176,6 +176,11 @@ public sealed record ProviderConfig(AwsConfig Aws, AlicloudConfig Alicloud, bool
         "awsAccessKey", "awsSecretKey", "awsSessionToken", "alicloudAccessKey", "alicloudSecretKey", "alicloudSecurityToken",
     };
 
+    /// <summary>Every credential this configuration and the environment hold: what no message may show.</summary>
+    public IEnumerable<string> Credentials(Func<string, string?> env) =>
+        new[] { Aws.AccessKey, Aws.SecretKey, Aws.SessionToken, Alicloud.AccessKey, Alicloud.SecretKey, Alicloud.SecurityToken }
+            .Concat(CredentialVariables.Select(env)).OfType<string>();
+
     /// <summary>Environment variables the SDKs and our Alibaba client take credentials from; never shown either.</summary>
     public static readonly string[] CredentialVariables =
     [

@@ -25,7 +25,14 @@ public static class OperatorCli
     public static async Task<int> RunAsync(string[] args, Func<string, string?> env, CancellationToken ct = default)
     {
         var context = OperatorContext.ForConsole(env);
-        return await RunAsync(args, context, ct);
+        try
+        {
+            return await RunAsync(args, context, ct);
+        }
+        finally
+        {
+            context.Flush();
+        }
     }
 
     public static async Task<int> RunAsync(string[] args, OperatorContext context, CancellationToken ct = default)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 using PublicIp.Provider.Clients;
@@ -21,20 +22,37 @@ public sealed class OperatorContext(
     TextWriter stderr,
     IEc2ClientFactory? ec2Factory = null,
     IAlibabaClientFactory? alibabaFactory = null,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    ProviderSecrets? secrets = null)
 {
-    private readonly IEc2ClientFactory _ec2Factory = ec2Factory ?? new Ec2ClientFactory();
-    private readonly IAlibabaClientFactory _alibabaFactory = alibabaFactory ?? new AlibabaClientFactory(env);
+    private readonly ProviderSecrets _secrets = secrets ?? new ProviderSecrets();
+    private readonly IEc2ClientFactory _ec2Factory = ec2Factory ?? new Ec2ClientFactory(secrets);
+    private readonly IAlibabaClientFactory _alibabaFactory = alibabaFactory ?? new AlibabaClientFactory(env, secrets: secrets);
 
+    /// <summary>
+    /// The context of a command run from a shell: everything it prints is redacted with the credentials it was given
+    /// and those its clients obtain while it runs, as the plugin's messages to the engine are.
+    /// </summary>
     public static OperatorContext ForConsole(Func<string, string?> env)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Out) });
+        var secrets = new ProviderSecrets();
+        secrets.Add(ProviderConfig.CredentialVariables.Select(env));
+        var stdout = new RedactingWriter(System.Console.Out, secrets);
+        var stderr = new RedactingWriter(System.Console.Error, secrets);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new RedactingConsoleOutput(stdout) });
         if (System.Console.IsOutputRedirected)
         {
             // Piped into a file or a script: no terminal width to fit, so never wrap a table row.
             console.Profile.Width = 240;
         }
-        return new OperatorContext(env, console, System.Console.Out, System.Console.Error);
+        return new OperatorContext(env, console, stdout, stderr, secrets: secrets);
+    }
+
+    /// <summary>Before the process exits: what the redacting writers still hold reaches the terminal.</summary>
+    public void Flush()
+    {
+        stdout.Flush();
+        stderr.Flush();
     }
 
     public Func<string, string?> Env => env;
@@ -89,6 +107,7 @@ public sealed class OperatorContext(
             map = map.Set("alicloudRegion", PropertyValue.Of(alicloudRegion));
         }
         var (config, failures) = ProviderConfig.Read(map, env);
+        _secrets.Add(config.Credentials(env));
         if (failures.Count > 0)
         {
             throw new OperatorUsageException(string.Join("; ", failures.Select(f => f.Reason)));
