@@ -20,6 +20,10 @@ public sealed class BadInputPlugin : IAsyncLifetime
     public static readonly string[] Types =
         [.. System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema.json")))!["resources"]!.AsObject().Select(r => r.Key)];
 
+    /// <summary>Every function token schema.json declares: Invoke is fuzzed like the resource RPCs.</summary>
+    public static readonly string[] Functions =
+        [.. System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "schema.json")))!["functions"]!.AsObject().Select(f => f.Key)];
+
     private LifecycleHarness? _harness;
     private Grpc.Net.Client.GrpcChannel? _channel;
     private ResourceProvider.ResourceProviderClient? _client;
@@ -96,7 +100,7 @@ public sealed class BadInputPlugin : IAsyncLifetime
     }
 
     /// <summary>Every RPC that carries property values, called with <paramref name="values"/> in each of its property fields.</summary>
-    public static readonly string[] ValueRpcs = ["CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "CreatePreview", "Read", "Update", "UpdatePreview", "Delete"];
+    public static readonly string[] ValueRpcs = ["CheckConfig", "DiffConfig", "Configure", "Check", "Diff", "Create", "CreatePreview", "Read", "Update", "UpdatePreview", "Delete", "Invoke"];
 
     public Task<IEnumerable<Pulumirpc.CheckFailure>> CallAsync(string rpc, Struct values, string type = "publicip:aws:ElasticIp",
         string id = "eipalloc-0123456789abcdef0", double timeout = 0, double deadlineSeconds = 20)
@@ -117,6 +121,11 @@ public sealed class BadInputPlugin : IAsyncLifetime
             "Read" => None(Client.ReadAsync(new ReadRequest { Urn = urn, Type = type, Id = id, Properties = values, Inputs = values, Timeout = timeout }, options)),
             "Update" => None(Client.UpdateAsync(new UpdateRequest { Urn = urn, Type = type, Id = id, Olds = values, OldInputs = values, News = values, Timeout = timeout }, options)),
             "UpdatePreview" => None(Client.UpdateAsync(new UpdateRequest { Urn = urn, Type = type, Id = id, Olds = values, OldInputs = values, News = values, Preview = true, Timeout = timeout }, options)),
+            // A resource token drawn for Invoke stands for one of the functions, so every function meets every value.
+            "Invoke" => InvokeFailures(Client.InvokeAsync(new InvokeRequest
+            {
+                Tok = Functions.Contains(type) ? type : Functions[type.Length % Functions.Length], Args = values,
+            }, options)),
             "Delete" => None(Client.DeleteAsync(new DeleteRequest { Urn = urn, Type = type, Id = id, Properties = values, OldInputs = values, Timeout = timeout }, options)),
             _ => throw new ArgumentOutOfRangeException(nameof(rpc), rpc, null),
         };
@@ -135,6 +144,8 @@ public sealed class BadInputPlugin : IAsyncLifetime
     }
 
     private static async Task<IEnumerable<Pulumirpc.CheckFailure>> Failures(AsyncUnaryCall<CheckResponse> call) => (await call).Failures;
+
+    private static async Task<IEnumerable<Pulumirpc.CheckFailure>> InvokeFailures(AsyncUnaryCall<InvokeResponse> call) => (await call).Failures;
 
     private static async Task<IEnumerable<Pulumirpc.CheckFailure>> None<T>(Task<T> call)
     {
