@@ -30,13 +30,15 @@ public class PluginHostTests
     }
 
     [Fact]
-    public async Task Calls_a_custom_resource_provider_does_not_serve_are_unimplemented_not_crashes()
+    public async Task Calls_it_does_not_serve_are_unimplemented_and_unknown_tokens_are_invalid_not_crashes()
     {
         await using var h = await LifecycleHarness.StartAsync();
         var e = await Assert.ThrowsAsync<RpcException>(async () => await h.Client.ParameterizeAsync(new ParameterizeRequest()));
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
+        // Invoke is served now (the lookups): a token it does not know is the caller's mistake, named like an unknown type.
         var invoke = await Assert.ThrowsAsync<RpcException>(async () => await h.Client.InvokeAsync(new InvokeRequest { Tok = "publicip:index:nothing" }));
-        Assert.Equal(StatusCode.Unimplemented, invoke.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, invoke.StatusCode);
+        Assert.Contains("publicip:index:nothing", invoke.Status.Detail, StringComparison.Ordinal);
         var unknownType = await Assert.ThrowsAsync<RpcException>(async () =>
             await h.Client.CheckAsync(new CheckRequest { Urn = LifecycleHarness.Urn("publicip:aws:Nope", "x"), Type = "publicip:aws:Nope", News = new Struct() }));
         Assert.Equal(StatusCode.InvalidArgument, unknownType.StatusCode);
