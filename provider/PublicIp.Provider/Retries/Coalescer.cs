@@ -24,7 +24,7 @@ public sealed class Coalescer<TResult>(RateBudget budget, ITransientErrors error
     Func<IReadOnlyList<string>, Task<Func<string, TResult>>> sendBatch, Func<string, CancellationToken, Task<TResult>> sendAlone)
 {
     /// <summary>The longest a call waits for company, and only while the budget queues anyway.</summary>
-    public static readonly TimeSpan MaxGather = TimeSpan.FromMilliseconds(150);
+    public static readonly TimeSpan MaxGather = TimeSpan.FromMilliseconds(50);
 
     private readonly object _gate = new();
     private readonly List<Pending> _pending = [];
