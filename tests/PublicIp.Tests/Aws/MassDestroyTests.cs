@@ -114,6 +114,9 @@ public class MassDestroyTests(AwsFixture aws, ITestOutputHelper output) : Elasti
 
         var failed = results.Where(r => !r.Ok).ToList();
         Assert.NotEmpty(failed);
+        // While a delete queued for the budget the user was told, as a status line (ephemeral), not a warning.
+        Assert.Contains(h.Engine.Messages, m => m.Ephemeral && m.Message.Contains("rate limit before", StringComparison.Ordinal)
+            && m.Message.Contains("requests queued", StringComparison.Ordinal));
         // A delete that could not get its turn says why and what to do (Unavailable); on a loaded machine a call still in
         // flight at the deadline is the engine's DeadlineExceeded. Either way the state is kept.
         Assert.All(failed, r => Assert.Contains(r.Code, new[] { StatusCode.Unavailable, StatusCode.DeadlineExceeded }));
