@@ -20,12 +20,11 @@ public sealed class OperatorContext(
     IAnsiConsole console,
     TextWriter stdout,
     TextWriter stderr,
+    ProviderSecrets secrets,
     IEc2ClientFactory? ec2Factory = null,
     IAlibabaClientFactory? alibabaFactory = null,
-    TimeProvider? time = null,
-    ProviderSecrets? secrets = null)
+    TimeProvider? time = null)
 {
-    private readonly ProviderSecrets _secrets = secrets ?? new ProviderSecrets();
     private readonly IEc2ClientFactory _ec2Factory = ec2Factory ?? new Ec2ClientFactory(secrets);
     private readonly IAlibabaClientFactory _alibabaFactory = alibabaFactory ?? new AlibabaClientFactory(env, secrets: secrets);
 
@@ -45,7 +44,7 @@ public sealed class OperatorContext(
             // Piped into a file or a script: no terminal width to fit, so never wrap a table row.
             console.Profile.Width = 240;
         }
-        return new OperatorContext(env, console, stdout, stderr, secrets: secrets);
+        return new OperatorContext(env, console, stdout, stderr, secrets);
     }
 
     /// <summary>Before the process exits: what the redacting writers still hold reaches the terminal.</summary>
@@ -107,7 +106,7 @@ public sealed class OperatorContext(
             map = map.Set("alicloudRegion", PropertyValue.Of(alicloudRegion));
         }
         var (config, failures) = ProviderConfig.Read(map, env);
-        _secrets.Add(config.Credentials(env));
+        secrets.Add(config.Credentials(env));
         if (failures.Count > 0)
         {
             throw new OperatorUsageException(string.Join("; ", failures.Select(f => f.Reason)));
