@@ -38,7 +38,7 @@ public sealed class AddressBatcher
 
     /// <summary>What DescribeAddresses says about one address; takes its own permit (run it with <c>takesPermit: false</c>).</summary>
     public Task<AddressLookup> LookupAsync(string id, CancellationToken ct) =>
-        AddressFinder.IsAllocationId(id)
+        AddressIdentity.Parse(id).IsVpc
             ? _coalescer.GetAsync(id, ct)
             : _coalescer.SendAloneAsync(id, ct); // standard addresses are read by PublicIp: rare, never batched
 }

@@ -27,14 +27,12 @@ public static class AddressFinder
     /// </summary>
     public static async Task<AddressLookup> LookupAsync(IAmazonEC2 ec2, string id, CancellationToken ct)
     {
-        var request = IsAllocationId(id)
-            ? new DescribeAddressesRequest { AllocationIds = [id] }
-            : new DescribeAddressesRequest { PublicIps = [id] };
+        var identity = AddressIdentity.Parse(id);
         try
         {
-            var response = await ec2.DescribeAddressesAsync(request, ct);
+            var response = await ec2.DescribeAddressesAsync(identity.DescribeRequest(), ct);
             // Eventual consistency: a stale answer may hold another address; only an exact match counts.
-            return new AddressLookup((response.Addresses ?? []).FirstOrDefault(a => IsAllocationId(id) ? a.AllocationId == id : a.PublicIp == id), false);
+            return new AddressLookup((response.Addresses ?? []).FirstOrDefault(identity.Names), false);
         }
         catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAddress.NotFound")
         {
@@ -68,7 +66,8 @@ public static class AddressFinder
         };
     }
 
-    public static bool IsAllocationId(string id) => id.StartsWith("eipalloc-", StringComparison.Ordinal);
+    /// <summary>Whether an id names a vpc address (see <see cref="AddressIdentity"/>, which answers it).</summary>
+    public static bool IsAllocationId(string id) => AddressIdentity.Parse(id).IsVpc;
 
     /// <summary>moto writes empty elements where AWS writes none; both mean "absent".</summary>
     public static string? Present(string? value) => string.IsNullOrEmpty(value) ? null : value;

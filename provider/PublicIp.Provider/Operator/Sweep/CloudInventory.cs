@@ -62,20 +62,20 @@ public sealed class AwsInventory(CloudClients clients, string region, TimeProvid
         return (answer.Addresses ?? []).Select(a =>
         {
             var tags = (a.Tags ?? []).ToImmutableSortedDictionary(t => t.Key, t => t.Value ?? "", StringComparer.Ordinal);
-            var id = AddressFinder.Present(a.AllocationId) ?? a.PublicIp;
+            var id = AddressIdentity.Of(a).Id;
             return new FoundAddress(Cloud, region, id, a.PublicIp, AddressFinder.Holder(a) is { } h && IsAssociated(a) ? h : null,
                 OwnershipMarks.Read(tags), OwnershipMarks.WithoutMarks(tags));
         }).ToList();
     }
 
-    private static bool IsAssociated(Address a) => AddressFinder.Present(a.AssociationId) is not null || AddressFinder.Present(a.InstanceId) is not null;
+    private static bool IsAssociated(Address a) => AddressIdentity.Of(a).IsHeld(a.AssociationId, a.InstanceId);
 
     public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call)
     {
-        var vpc = AddressFinder.IsAllocationId(address.Id);
+        var identity = AddressIdentity.Parse(address.Id, address.PublicIp);
         var state = new ElasticIpState
         {
-            AllocationId = vpc ? address.Id : "", PublicIp = address.PublicIp, Domain = vpc ? ElasticIp.Vpc : ElasticIp.Standard, Tags = address.UserTags,
+            AllocationId = identity.AllocationId, PublicIp = address.PublicIp, Domain = identity.Domain, Tags = address.UserTags,
         };
         return new ElasticIpRelease(clients.Ec2Api, call, address.Id, state, time);
     }

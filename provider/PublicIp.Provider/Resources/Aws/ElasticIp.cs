@@ -16,7 +16,7 @@ namespace PublicIp.Provider.Resources.Aws;
 /// <summary>What the program asks for; every property is declared once in <see cref="ElasticIp.Declaration"/>.</summary>
 public sealed record ElasticIpArgs
 {
-    public string Domain { get; init; } = ElasticIp.Vpc;
+    public string Domain { get; init; } = AddressIdentity.Vpc;
     public string? NetworkBorderGroup { get; init; }
     public string? PublicIpv4Pool { get; init; }
     public string? Address { get; init; }
@@ -30,6 +30,9 @@ public sealed record ElasticIpArgs
     public string? ReverseDnsName { get; init; }
     /// <summary>Names that must no longer resolve to the address before Delete releases it; null: the provider's default.</summary>
     public IReadOnlyList<string>? ReleaseGuardDnsNames { get; init; }
+
+    /// <summary>Whether the program asks for a vpc address; once it exists, its <see cref="ElasticIpState.Identity"/> answers.</summary>
+    public bool IsVpc => AddressIdentity.IsVpcDomain(Domain);
 }
 
 /// <summary>What EC2 reports about the address.</summary>
@@ -37,7 +40,7 @@ public sealed record ElasticIpState
 {
     public string AllocationId { get; init; } = "";
     public string PublicIp { get; init; } = "";
-    public string Domain { get; init; } = ElasticIp.Vpc;
+    public string Domain { get; init; } = AddressIdentity.Vpc;
     public string? AssociationId { get; init; }
     public string? InstanceId { get; init; }
     public string? NetworkInterfaceId { get; init; }
@@ -55,15 +58,18 @@ public sealed record ElasticIpState
     /// <summary>The PTR record EC2 reports now (DescribeAddressesAttribute), without the trailing dot.</summary>
     public string? PtrRecord { get; init; }
 
+    /// <summary>How EC2 names the address, and whether it is vpc or standard.</summary>
+    public AddressIdentity Identity => AddressIdentity.Of(AllocationId, PublicIp);
+
     /// <summary>The id Pulumi knows the address by: AllocationId, or PublicIp for EC2-Classic addresses.</summary>
-    public string Id => AllocationId.Length > 0 ? AllocationId : PublicIp;
+    public string Id => Identity.Id;
 }
 
 /// <summary>publicip:aws:ElasticIp — an Elastic IP address, optionally associated with an instance or ENI.</summary>
 public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider = null) : Resource<ElasticIpArgs, ElasticIpState>
 {
-    public const string Vpc = "vpc";
-    public const string Standard = "standard";
+    private const string Vpc = AddressIdentity.Vpc;
+    private const string Standard = AddressIdentity.Standard;
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
@@ -169,7 +175,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             r.Fail("reverseDnsName", $"'reverseDnsName' must be a DNS host name such as mail.example.com, not \"{ptr}\"");
         }
-        else if (args.ReverseDnsName is not null && args.Domain == Standard)
+        else if (args.ReverseDnsName is not null && !args.IsVpc)
         {
             r.Fail("reverseDnsName", "'reverseDnsName' needs domain \"vpc\": EC2 keeps reverse DNS only for addresses with an allocation id");
         }
@@ -231,7 +237,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     protected override async Task CheckWithCloudAsync(ResourceCall call, ElasticIpArgs args, InputReader reader)
     {
-        if (args.Domain == Standard)
+        if (!args.IsVpc)
         {
             // Not a failure: adopting and releasing an existing EC2-Classic address still works.
             await call.Log.WarningAsync(
@@ -262,14 +268,14 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         }
         else if (args.InstanceId is not null || args.NetworkInterfaceId is not null)
         {
-            if (args.Domain == Standard)
+            if (!args.IsVpc)
             {
                 await call.Log.DebugAsync($"preview: skipped the ec2:AssociateAddress DryRun for {subject}: a standard address has no id before it exists");
             }
             else
             {
                 // The allocation does not exist yet: a placeholder id still lets EC2 check the permission.
-                var request = AssociateRequest(PlaceholderAllocationId, null, args);
+                var request = AssociateRequest(AddressIdentity.Parse(PlaceholderAllocationId), args);
                 request.DryRun = true;
                 await DryRunAsync(call, "AssociateAddress", subject, c => clients.Ec2.AssociateAddressAsync(request, c), placeholderId: true);
             }
@@ -298,7 +304,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         var targetUnknown = unknowns.Contains("instanceId") || unknowns.Contains("networkInterfaceId") || unknowns.Contains("privateIpAddress");
         if (targetUnknown || AssociationChanged(old, oldArgs, newArgs))
         {
-            if (old.AssociationId is not null || (old.Domain == Standard && old.InstanceId is not null))
+            if (old.Identity.IsHeld(old.AssociationId, old.InstanceId))
             {
                 var request = DisassociateRequest(old);
                 request.DryRun = true;
@@ -310,18 +316,18 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             }
             else if (newArgs.InstanceId is not null || newArgs.NetworkInterfaceId is not null)
             {
-                var request = AssociateRequest(old.AllocationId, old.PublicIp, newArgs);
+                var request = AssociateRequest(old.Identity, newArgs);
                 request.DryRun = true;
                 await DryRunAsync(call, "AssociateAddress", subject, c => clients.Ec2.AssociateAddressAsync(request, c));
             }
         }
-        if (!unknowns.Contains("tags") && !newArgs.Tags.SequenceEqual(old.Tags) && newArgs.Tags.Count > 0 && old.AllocationId.Length > 0)
+        if (!unknowns.Contains("tags") && !newArgs.Tags.SequenceEqual(old.Tags) && newArgs.Tags.Count > 0 && old.Identity.IsVpc)
         {
             var request = new CreateTagsRequest { Resources = [old.AllocationId], Tags = ToSdkTags(newArgs.Tags), DryRun = true };
             await DryRunAsync(call, "CreateTags", subject, c => clients.Ec2.CreateTagsAsync(request, c));
         }
         var ptrChanges = unknowns.Contains("reverseDnsName") || PtrChange(old, newArgs) is not PtrStep.None;
-        if (ptrChanges && old.AllocationId.Length > 0)
+        if (ptrChanges && old.Identity.IsVpc)
         {
             if (unknowns.Contains("reverseDnsName"))
             {
@@ -388,13 +394,13 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     {
         var request = new AllocateAddressRequest
         {
-            Domain = args.Domain == Standard ? DomainType.Standard : DomainType.Vpc,
+            Domain = args.IsVpc ? DomainType.Vpc : DomainType.Standard,
             NetworkBorderGroup = args.NetworkBorderGroup,
             PublicIpv4Pool = args.PublicIpv4Pool,
             Address = args.Address,
             CustomerOwnedIpv4Pool = args.CustomerOwnedIpv4Pool,
         };
-        if (tags.Count > 0 && args.Domain == Vpc)
+        if (tags.Count > 0 && args.IsVpc)
         {
             request.TagSpecifications = [new TagSpecification { ResourceType = ResourceType.ElasticIp, Tags = ToSdkTags(tags) }];
         }
@@ -405,11 +411,12 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     {
         var retry = clients.Ec2Retry(call);
         var allocated = await ElasticIpAllocation.AllocateAsync(clients, retry, call, args, AllocateRequest(args, args.Tags), Subject(call, args.Address, null), _time);
+        var allocatedAs = AddressIdentity.Of(allocated.AllocationId, allocated.PublicIp);
         var state = new ElasticIpState
         {
-            AllocationId = AddressFinder.Present(allocated.AllocationId) ?? "",
+            AllocationId = allocatedAs.AllocationId,
             PublicIp = allocated.PublicIp,
-            Domain = args.Domain,
+            Domain = allocatedAs.Domain,
             NetworkBorderGroup = AddressFinder.Present(allocated.NetworkBorderGroup) ?? args.NetworkBorderGroup,
             PublicIpv4Pool = AddressFinder.Present(allocated.PublicIpv4Pool) ?? args.PublicIpv4Pool,
             CustomerOwnedIpv4Pool = args.CustomerOwnedIpv4Pool,
@@ -522,7 +529,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     {
         var ec2 = clients.Ec2;
         var subject = Subject(call, state);
-        var request = AssociateRequest(state.AllocationId, state.PublicIp, args);
+        var request = AssociateRequest(state.Identity, args);
         var associated = await Ec2Async(retry, "AssociateAddress", subject,
             c => ec2.AssociateAddressAsync(request, c),
             e => e is AmazonEC2Exception { ErrorCode: { } code } && Ec2WaitFor.Associate.TryGetValue(code, out var why) ? why : null);
@@ -536,24 +543,14 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         };
     }
 
-    private static AssociateAddressRequest AssociateRequest(string allocationId, string? publicIp, ElasticIpArgs args)
+    private static AssociateAddressRequest AssociateRequest(AddressIdentity address, ElasticIpArgs args)
     {
-        var request = new AssociateAddressRequest
-        {
-            InstanceId = args.InstanceId,
-            NetworkInterfaceId = args.NetworkInterfaceId,
-            PrivateIpAddress = args.PrivateIpAddress,
-            // Always explicit: AWS defaults to reassociating, moto to refusing.
-            AllowReassociation = args.AllowReassociation,
-        };
-        if (allocationId.Length > 0)
-        {
-            request.AllocationId = allocationId;
-        }
-        else
-        {
-            request.PublicIp = publicIp;
-        }
+        var request = address.AssociateRequest();
+        request.InstanceId = args.InstanceId;
+        request.NetworkInterfaceId = args.NetworkInterfaceId;
+        request.PrivateIpAddress = args.PrivateIpAddress;
+        // Always explicit: AWS defaults to reassociating, moto to refusing.
+        request.AllowReassociation = args.AllowReassociation;
         return request;
     }
 
@@ -595,11 +592,11 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             : PtrState.None;
 
     /// <summary>The state as EC2 reports the address (what a resource's Read and the getElasticIp lookup both return).</summary>
-    internal static ElasticIpState Reported(Address found, PtrState ptr) => new()
+    internal static ElasticIpState Reported(Address found, PtrState ptr) => new ElasticIpState
     {
-        AllocationId = AddressFinder.Present(found.AllocationId) ?? "",
+        AllocationId = AddressIdentity.Of(found).AllocationId,
         PublicIp = found.PublicIp,
-        Domain = found.Domain == DomainType.Standard ? Standard : Vpc,
+        Domain = AddressIdentity.Of(found).Domain,
         AssociationId = AddressFinder.Present(found.AssociationId),
         InstanceId = AddressFinder.Present(found.InstanceId),
         NetworkInterfaceId = AddressFinder.Present(found.NetworkInterfaceId),
@@ -641,7 +638,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
             PtrStep.Reset => await ResetReverseDnsAsync(call, state),
             _ => state,
         };
-        if (!newArgs.Tags.SequenceEqual(old.Tags) && old.AllocationId.Length > 0)
+        if (!newArgs.Tags.SequenceEqual(old.Tags) && old.Identity.IsVpc)
         {
             var removed = old.Tags.Keys.Where(k => !newArgs.Tags.ContainsKey(k)).ToList();
             if (removed.Count > 0)
@@ -660,7 +657,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             return state;
         }
-        if (state.AssociationId is not null || (state.Domain == Standard && state.InstanceId is not null))
+        if (state.Identity.IsHeld(state.AssociationId, state.InstanceId))
         {
             await Ec2Async(retry, "DisassociateAddress", subject, async c =>
             {

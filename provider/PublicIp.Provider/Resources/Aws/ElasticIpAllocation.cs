@@ -28,7 +28,7 @@ internal static class ElasticIpAllocation
     {
         var config = clients.Config;
         var api = clients.Ec2Api;
-        if (!config.OwnershipMarks || args.Domain != ElasticIp.Vpc)
+        if (!config.OwnershipMarks || !args.IsVpc)
         {
             return await Ec2Async(retry, "AllocateAddress", subject, c => api.Client.AllocateAddressAsync(request, c));
         }
@@ -122,7 +122,7 @@ internal static class ElasticIpAllocation
 
     private static ElasticIpState LeftState(Address a) => new()
     {
-        AllocationId = a.AllocationId, PublicIp = a.PublicIp, Domain = ElasticIp.Vpc, AssociationId = a.AssociationId,
+        AllocationId = a.AllocationId, PublicIp = a.PublicIp, Domain = AddressIdentity.Vpc, AssociationId = a.AssociationId,
         NetworkBorderGroup = a.NetworkBorderGroup, PublicIpv4Pool = a.PublicIpv4Pool,
         Tags = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, Tags(a).Where(t => !OwnershipMarks.IsMark(t.Key)).DistinctBy(t => t.Key)),
     };

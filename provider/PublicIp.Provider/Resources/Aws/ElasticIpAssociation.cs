@@ -33,8 +33,11 @@ public sealed record ElasticIpAssociationState
     /// <summary>The id Pulumi knows it by: the AssociationId, or the public IP for a `standard` address, which has none.</summary>
     public string Id => AssociationId.Length > 0 ? AssociationId : PublicIp;
 
+    /// <summary>How EC2 names the associated address, and whether it is vpc or standard.</summary>
+    public AddressIdentity Address => AddressIdentity.Of(AllocationId, PublicIp);
+
     /// <summary>The address's own id, under which the address's resources claim its association.</summary>
-    public string AddressId => AllocationId.Length > 0 ? AllocationId : PublicIp;
+    public string AddressId => Address.Id;
 }
 
 /// <summary>
@@ -63,7 +66,7 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
                 "(naming its public IP too changes nothing). Changing it replaces the association.")
             .Input(a => a.PublicIp, (a, v) => a with { PublicIp = v })
             .Output(s => s.PublicIp, (s, v) => s with { PublicIp = v ?? "" }, "The public IPv4 address.", required: true)
-            .ReadBack((s, old) => s.AllocationId.Length == 0 ? s.PublicIp : old?.PublicIp)
+            .ReadBack((s, old) => s.Address.IsVpc ? old?.PublicIp : s.PublicIp)
             .ReplaceOnChange().Computed(),
         P.String("instanceId", "The instance to associate the address with (its primary interface; conflicts with networkInterfaceId). Changing it replaces the association.")
             .Input(a => a.InstanceId, (a, v) => a with { InstanceId = v })
@@ -110,15 +113,15 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
     private string Subject(ResourceCall call, string? address, string? associationId = null) =>
         $"{(associationId is { Length: > 0 } a ? $"association {a} of " : "")}{(address is { Length: > 0 } ? address : "a new address")} of {Token} '{call.Name}'";
 
-    private static AssociateAddressRequest AssociateRequest(string? allocationId, string? publicIp, ElasticIpAssociationArgs args) => new()
+    private static AssociateAddressRequest AssociateRequest(AddressIdentity address, ElasticIpAssociationArgs args)
     {
-        AllocationId = allocationId,
-        PublicIp = allocationId is null ? publicIp : null,
-        InstanceId = args.InstanceId,
-        NetworkInterfaceId = args.NetworkInterfaceId,
-        PrivateIpAddress = args.PrivateIpAddress,
-        AllowReassociation = args.AllowReassociation, // explicit: AWS defaults to reassociating, moto to refusing
-    };
+        var request = address.AssociateRequest();
+        request.InstanceId = args.InstanceId;
+        request.NetworkInterfaceId = args.NetworkInterfaceId;
+        request.PrivateIpAddress = args.PrivateIpAddress;
+        request.AllowReassociation = args.AllowReassociation; // explicit: AWS defaults to reassociating, moto to refusing
+        return request;
+    }
 
     private Task ClaimAsync(ResourceCall call, ElasticIpAssociationState state) =>
         clients.Associations.ClaimAsync(call, state.AddressId, $"{state.PublicIp} ({state.AddressId})", Remedy);
@@ -135,7 +138,7 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
         }
         // An address created in the same preview has no allocation id yet: a placeholder still lets EC2 check the permission.
         var placeholder = args.AllocationId is null && args.PublicIp is null;
-        var request = AssociateRequest(placeholder ? ElasticIp.PlaceholderAllocationId : args.AllocationId, args.PublicIp, args);
+        var request = AssociateRequest(placeholder ? AddressIdentity.Parse(ElasticIp.PlaceholderAllocationId) : AddressIdentity.Of(args.AllocationId, args.PublicIp), args);
         request.DryRun = true;
         await ElasticIp.DryRunAsync(clients, call, "AssociateAddress", subject, c => clients.Ec2.AssociateAddressAsync(request, c), placeholder);
         return inputs;
@@ -144,12 +147,14 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
     protected override async Task<(string Id, ElasticIpAssociationState State)> CreateAsync(ResourceCall call, ElasticIpAssociationArgs args)
     {
         var retry = clients.Ec2Retry(call);
-        var address = args.AllocationId ?? args.PublicIp
-            ?? throw new ResourceException(Grpc.Core.StatusCode.InvalidArgument, "'allocationId' (or 'publicIp' for a standard address) is required");
+        var named = AddressIdentity.Of(args.AllocationId, args.PublicIp);
+        var address = named.Id is { Length: > 0 } id
+            ? id
+            : throw new ResourceException(Grpc.Core.StatusCode.InvalidArgument, "'allocationId' (or 'publicIp' for a standard address) is required");
         var subject = Subject(call, args.PublicIp ?? args.AllocationId);
         await call.Log.StatusAsync($"associating {address} with {args.InstanceId ?? args.NetworkInterfaceId}");
         var associated = await ElasticIp.Ec2Async(retry, "AssociateAddress", subject,
-            c => clients.Ec2.AssociateAddressAsync(AssociateRequest(args.AllocationId, args.PublicIp, args), c),
+            c => clients.Ec2.AssociateAddressAsync(AssociateRequest(named, args), c),
             e => e is AmazonEC2Exception { ErrorCode: { } code } && Ec2WaitFor.Associate.TryGetValue(code, out var why) ? why : null);
         var associationId = AddressFinder.Present(associated.AssociationId);
         var found = (await ElasticIp.Ec2Async(retry, "DescribeAddresses", subject, c => clients.Ec2Api.Addresses.LookupAsync(address, c), takesPermit: false)).Address;
