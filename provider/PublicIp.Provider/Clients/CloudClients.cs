@@ -102,6 +102,23 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
     /// <summary>The provider's default Alibaba region, or null when neither config nor environment names one.</summary>
     public string? AlicloudRegion => Config.Alicloud.Region is { Length: > 0 } region ? region : null;
 
+    /// <summary>Check's half of the region rule: a program without regionId needs the provider's alicloudRegion.</summary>
+    public void CheckAlicloudRegion(InputReader reader, string? regionId)
+    {
+        if (regionId is null && !reader.IsUnknown("regionId") && AlicloudRegion is null)
+        {
+            reader.Fail("regionId", "'regionId' is required when the provider has no alicloudRegion (set `publicip:alicloudRegion` or ALIBABA_CLOUD_REGION_ID)");
+        }
+    }
+
+    /// <summary>
+    /// The Alibaba clients for a resource that exists: the region recorded in its state wins (where it was made, even
+    /// if the program or the provider's default changed since), then its previous program's regionId, then the
+    /// provider's alicloudRegion.
+    /// </summary>
+    public AlibabaClients Alibaba(string? recordedRegion, string? programRegion) =>
+        Alibaba(recordedRegion is { Length: > 0 } ? recordedRegion : programRegion);
+
     /// <summary>The Alibaba clients for a resource's region (its own regionId, else the provider's alicloudRegion).</summary>
     public AlibabaClients Alibaba(string? regionId)
     {

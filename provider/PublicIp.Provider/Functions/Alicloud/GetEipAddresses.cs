@@ -86,10 +86,7 @@ public sealed class GetEipAddresses(CloudClients clients) : Function<EipAddresse
 
     protected override void Validate(EipAddressesQuery args, InputReader reader)
     {
-        if (args.RegionId is null && clients.AlicloudRegion is null)
-        {
-            reader.Fail("regionId", "'regionId' is required when the provider has no alicloudRegion (set `publicip:alicloudRegion` or ALIBABA_CLOUD_REGION_ID)");
-        }
+        clients.CheckAlicloudRegion(reader, args.RegionId);
     }
 
     protected override async Task<EipAddressesResult> InvokeAsync(ResourceCall call, EipAddressesQuery args)

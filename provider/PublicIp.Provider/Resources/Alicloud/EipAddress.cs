@@ -163,10 +163,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
 
     protected override Task CheckWithCloudAsync(ResourceCall call, EipAddressArgs args, InputReader reader)
     {
-        if (args.RegionId is null && !reader.IsUnknown("regionId") && clients.AlicloudRegion is null)
-        {
-            reader.Fail("regionId", "'regionId' is required when the provider has no alicloudRegion (set `publicip:alicloudRegion` or ALIBABA_CLOUD_REGION_ID)");
-        }
+        clients.CheckAlicloudRegion(reader, args.RegionId);
         return Task.CompletedTask;
     }
 
@@ -275,7 +272,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
 
     protected override async Task<Observed<EipAddressState>?> ReadAsync(ResourceCall call, string id, EipAddressState? old, EipAddressArgs? oldArgs)
     {
-        var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
+        var alibaba = clients.Alibaba(old?.RegionId, oldArgs?.RegionId);
         var live = await _diagnostics.GuardAsync($"reading EIP {id}", () => EipFinder.FindAsync(alibaba, id, alibaba.Retry(call)));
         if (live is null)
         {
@@ -290,7 +287,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
 
     protected override async Task<EipAddressState> UpdateAsync(ResourceCall call, string id, EipAddressState old, EipAddressArgs oldArgs, EipAddressArgs newArgs)
     {
-        var alibaba = clients.Alibaba(old.RegionId);
+        var alibaba = clients.Alibaba(old.RegionId, oldArgs.RegionId);
         var ct = call.CancellationToken;
         var describe = $"EIP {old.IpAddress} ({id})";
         await ClaimAsync(call, old, newArgs);
@@ -347,7 +344,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
 
     protected override Task DeleteAsync(ResourceCall call, string id, EipAddressState state, EipAddressArgs? oldArgs)
     {
-        var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
+        var alibaba = clients.Alibaba(state.RegionId, oldArgs?.RegionId);
         var recoverOptions = clients.Config.Alicloud.VpcEndpoint is { } endpoint ? [$"--config alicloudVpcEndpoint={endpoint}"] : Array.Empty<string>();
         return ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, id, call, _diagnostics, recoverOptions), call, clients.Config.RehearseDeletes,
             ReleaseGuard.For(state.IpAddress, oldArgs?.ReleaseGuardDnsNames, clients));

@@ -97,10 +97,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
 
     protected override Task CheckWithCloudAsync(ResourceCall call, EipAssociationArgs args, InputReader reader)
     {
-        if (args.RegionId is null && !reader.IsUnknown("regionId") && clients.AlicloudRegion is null)
-        {
-            reader.Fail("regionId", "'regionId' is required when the provider has no alicloudRegion (set `publicip:alicloudRegion` or ALIBABA_CLOUD_REGION_ID)");
-        }
+        clients.CheckAlicloudRegion(reader, args.RegionId);
         return Task.CompletedTask;
     }
 
@@ -193,7 +190,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
             throw new ResourceException(Grpc.Core.StatusCode.InvalidArgument,
                 $"'{id}' is not an id of {Token}: import it as <allocationId>:<instanceId>, e.g. eip-bp1abc:i-bp1xyz");
         }
-        var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
+        var alibaba = clients.Alibaba(old?.RegionId, oldArgs?.RegionId);
         var eip = await _diagnostics.GuardAsync($"reading EIP {allocationId}", () => EipFinder.FindAsync(alibaba, allocationId, alibaba.Retry(call)));
         if (eip is null || eip.InstanceId != instanceId)
         {
@@ -219,7 +216,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
     /// <summary>UnassociateEipAddress and wait until Available; the EIP stays allocated. Only while it is still associated with our instance.</summary>
     protected override async Task DeleteAsync(ResourceCall call, string id, EipAssociationState state, EipAssociationArgs? oldArgs)
     {
-        var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
+        var alibaba = clients.Alibaba(state.RegionId, oldArgs?.RegionId);
         var subject = Subject(call, state.AllocationId, state.IpAddress);
         var eip = await SettledAsync(call, alibaba, state.AllocationId);
         if (eip is null || eip.InstanceId != state.InstanceId)

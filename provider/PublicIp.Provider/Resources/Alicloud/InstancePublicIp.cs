@@ -93,10 +93,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
     protected override async Task CheckWithCloudAsync(ResourceCall call, InstancePublicIpArgs args, InputReader reader)
     {
         await WarnDeprecatedOnceAsync(call);
-        if (args.RegionId is null && !reader.IsUnknown("regionId") && clients.AlicloudRegion is null)
-        {
-            reader.Fail("regionId", "'regionId' is required when the provider has no alicloudRegion (set `publicip:alicloudRegion` or ALIBABA_CLOUD_REGION_ID)");
-        }
+        clients.CheckAlicloudRegion(reader, args.RegionId);
     }
 
     private async Task WarnDeprecatedOnceAsync(ResourceCall call)
@@ -194,7 +191,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
     protected override async Task<Observed<InstancePublicIpState>?> ReadAsync(ResourceCall call, string id, InstancePublicIpState? old,
         InstancePublicIpArgs? oldArgs)
     {
-        var alibaba = clients.Alibaba(old?.RegionId is { Length: > 0 } r ? r : oldArgs?.RegionId);
+        var alibaba = clients.Alibaba(old?.RegionId, oldArgs?.RegionId);
         var instance = await FindInstanceAsync(alibaba, id, call);
         // A stack's address is gone when its instance is, or when the instance no longer lists it; an import takes what is there.
         var ip = old?.IpAddress is { Length: > 0 } known
@@ -222,7 +219,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
     protected override async Task DeleteAsync(ResourceCall call, string id, InstancePublicIpState state, InstancePublicIpArgs? oldArgs)
     {
         await WarnDeprecatedOnceAsync(call);
-        var alibaba = clients.Alibaba(state.RegionId.Length > 0 ? state.RegionId : oldArgs?.RegionId);
+        var alibaba = clients.Alibaba(state.RegionId, oldArgs?.RegionId);
         var vpcRelease = oldArgs?.VpcRelease ?? state.VpcRelease;
         await ReleaseWorkflow.RunAsync(new ReleaseSteps(this, alibaba, state with { VpcRelease = vpcRelease }, call), call, clients.Config.RehearseDeletes,
             ReleaseGuard.For(state.IpAddress, oldArgs?.ReleaseGuardDnsNames, clients));
