@@ -147,7 +147,7 @@ public static partial class ReferenceTables
         {
             foreach (var (code, why) in codes.OrderBy(c => c.Key, StringComparer.Ordinal))
             {
-                t.Row(Code(code), calls, "until the operation's deadline" + (code == Ec2WaitFor.InUse ? " (at most 60 s after the first)" : ""), why);
+                t.Row(Code(code), calls, "until the operation's deadline" + (Ec2WaitFor.ReleaseWaitAtMost(code) is { } window ? $" (at most {window.TotalSeconds:0} s after the first)" : ""), why);
             }
         }
         return t.ToString();

@@ -99,8 +99,13 @@ public sealed class Retry
     /// <param name="subject">What the call is about, in the user's words (the address and the resource).</param>
     /// <param name="waitFor">Why an error is worth waiting out, or null to let it through at once.</param>
     /// <param name="takesPermit">False when <paramref name="attempt"/> takes its own permits (a coalescing reader that sends one call for many).</param>
+    /// <param name="waitAtMost">
+    /// For an error <paramref name="waitFor"/> names, how long after the first one with the same reason in this call it is still
+    /// waited out; null: until the deadline. A condition that only lags for a while (EC2 catching up with a disassociate)
+    /// means, once it outlasts that, something else holds on, and waiting longer cannot help: the error then reaches the caller.
+    /// </param>
     public async Task<T> RunAsync<T>(string action, string subject, Func<CancellationToken, Task<T>> attempt, Func<Exception, string?>? waitFor = null,
-        bool takesPermit = true)
+        bool takesPermit = true, Func<Exception, TimeSpan?>? waitAtMost = null)
     {
         var ct = _call.CancellationToken;
         var started = _time.GetTimestamp();
@@ -108,6 +113,7 @@ public sealed class Retry
         var throttleDelay = FirstThrottleDelay;
         var serverErrors = 0;
         var throttles = 0;
+        Dictionary<string, long>? firstNamed = null; // reason -> when it first came, for the reasons waited out only a while
         for (var attemptNumber = 1; ; attemptNumber++)
         {
             Exception failure;
@@ -149,9 +155,10 @@ public sealed class Retry
                 }
                 reason = $"throttled by {_errors.Api} ({transient.Code})";
             }
-            else if (waitFor?.Invoke(failure) is { } named)
+            else if (waitFor?.Invoke(failure) is { } named
+                && (waitAtMost?.Invoke(failure) is not { } window || WithinWindow(firstNamed ??= new(StringComparer.Ordinal), named, window)))
             {
-                // The call site named it: waited out until the deadline, whatever the cloud-wide rules say.
+                // The call site named it: waited out until the deadline (or its waitAtMost), whatever the cloud-wide rules say.
                 wait = Longest(transient?.RetryAfter, Jitter(delay));
                 delay = Double(delay, MaxDelay);
                 reason = named;
@@ -272,6 +279,15 @@ public sealed class Retry
             $"; other tools using the same account and region spend the same budget: set `{_errors.RateScaleKey}` below 1 to leave them room, or above 1 if the cloud raised your limits" +
             (code is null ? "" : $" [{code}]");
         return new ResourceException(StatusCode.Unavailable, message);
+    }
+
+    private bool WithinWindow(Dictionary<string, long> firstNamed, string reason, TimeSpan window)
+    {
+        if (!firstNamed.TryGetValue(reason, out var first))
+        {
+            firstNamed[reason] = first = _time.GetTimestamp();
+        }
+        return _time.GetElapsedTime(first) < window;
     }
 
     private static string On(string subject) => subject.Length == 0 ? "" : " on " + subject;

@@ -11,6 +11,15 @@ public static class Ec2WaitFor
 {
     public const string InUse = "InvalidIPAddress.InUse";
 
+    /// <summary>
+    /// How long InvalidIPAddress.InUse counts as EC2 catching up with a disassociate; past it, something
+    /// re-associated the address and waiting longer cannot help.
+    /// </summary>
+    public static readonly TimeSpan InUseWindow = TimeSpan.FromSeconds(60);
+
+    /// <summary>For the retry primitive's waitAtMost: the codes of <see cref="Release"/> that are waited out only for a while.</summary>
+    public static TimeSpan? ReleaseWaitAtMost(string code) => code == InUse ? InUseWindow : null;
+
     /// <summary>ReleaseAddress (InUse only for a minute after the first one: EC2 catches up after a disassociate).</summary>
     public static readonly FrozenDictionary<string, string> Release = new Dictionary<string, string>(StringComparer.Ordinal)
     {
