@@ -3,36 +3,67 @@ using PublicIp.Protocol.Resources;
 
 namespace PublicIp.Provider.Release;
 
-/// <summary>What the cloud says about an address right now.</summary>
+/// <summary>What the cloud says about an address right now, and what the read learned that later steps act on.</summary>
 /// <param name="Describe">How a person names it in a message, e.g. "203.0.113.5 (eipalloc-0abc)".</param>
 /// <param name="AssociatedWith">What holds it, e.g. "instance i-0abc", or null when it is free.</param>
-public sealed record AddressSnapshot(string Id, string Describe, string? AssociatedWith)
+/// <param name="Live">The cloud's own record of the address (e.g. EC2's Address with its PTR state), as the read found it.</param>
+public sealed record AddressSnapshot<TLive>(string Id, string Describe, string? AssociatedWith, TLive Live)
 {
     public bool IsAssociated => AssociatedWith is not null;
 }
 
 /// <summary>
-/// The cloud-specific steps of a release. Each step owns its cloud's error codes: it retries the ones
-/// waiting can fix, treats "already done" as done, and turns the rest into catalogue diagnostics.
+/// The read found no address to release: why, in the user's words. Steps that know more (released to another
+/// account, the instance went with it) say so, so the user reads one warning, not two.
 /// </summary>
-public interface IReleaseSteps
+public sealed record AddressGone(string Because)
 {
-    /// <summary>The address's current truth; null when it no longer exists (the delete is then already done).</summary>
-    Task<AddressSnapshot?> ReadAsync(CancellationToken ct);
+    public const string Unexplained = "the address was already gone (released outside this stack); removing it from the stack";
+}
 
-    /// <summary>
-    /// After ReadAsync found nothing: why, in the user's words. Steps that know more (released to another
-    /// account, the instance went with it) say so here, so the user reads one warning, not two.
-    /// </summary>
-    string GoneReason => "the address was already gone (released outside this stack); removing it from the stack";
+/// <summary>ReadAsync's answer: the address to release, or why there is none (the delete is then already done).</summary>
+public sealed class AddressRead<TLive>
+{
+    private AddressRead(AddressSnapshot<TLive>? address, AddressGone? gone) => (Address, Gone) = (address, gone);
+
+    public AddressSnapshot<TLive>? Address { get; }
+
+    public AddressGone? Gone { get; }
+
+    public static implicit operator AddressRead<TLive>(AddressSnapshot<TLive> address) => new(address, null);
+
+    public static implicit operator AddressRead<TLive>(AddressGone gone) => new(null, gone);
+}
+
+/// <summary>
+/// What the changing steps found out, handed on by the workflow from one step to the next (a step keeps nothing).
+/// </summary>
+/// <param name="Disassociated">This delete disassociated the address: a release refused afterwards puts the association back as the snapshot found it.</param>
+/// <param name="AlreadyGone">The address vanished during a step (released by someone else, or now another account's): there is nothing left to release or recover.</param>
+public sealed record ReleaseProgress(bool Disassociated = false, bool AlreadyGone = false)
+{
+    public static readonly ReleaseProgress None = new();
+}
+
+/// <summary>
+/// The cloud-specific steps of a release. Each step owns its cloud's error codes: it retries the ones
+/// waiting can fix, treats "already done" as done, and turns the rest into catalogue diagnostics. What ReadAsync
+/// learns travels in the snapshot it returns, and what a changing step learns in the progress it returns: a step
+/// uses only its arguments and its injected clients, so the steps can be called in any order the workflow needs.
+/// </summary>
+/// <typeparam name="TLive">The cloud's record of the address that the read hands to the later steps.</typeparam>
+public interface IReleaseSteps<TLive>
+{
+    /// <summary>The address's current truth, or why it no longer exists.</summary>
+    Task<AddressRead<TLive>> ReadAsync(CancellationToken ct);
 
     /// <summary>
     /// Clears what would make the release fail and that this resource itself set up (e.g. EC2's PTR record), before
     /// the disassociate. Returns what it did (or, with dryRun, would do) for the summary; null when nothing was needed.
     /// </summary>
-    Task<string?> PrepareAsync(AddressSnapshot address, bool dryRun, CancellationToken ct) => Task.FromResult<string?>(null);
+    Task<string?> PrepareAsync(AddressSnapshot<TLive> address, bool dryRun, CancellationToken ct) => Task.FromResult<string?>(null);
 
-    Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
+    Task<ReleaseProgress> DisassociateAsync(AddressSnapshot<TLive> address, bool dryRun, CancellationToken ct);
 
     /// <summary>
     /// True when dryRun really asks the cloud (EC2's DryRun); false when the cloud has no DryRun for these
@@ -40,17 +71,21 @@ public interface IReleaseSteps
     /// </summary>
     bool RehearsesWithCloudDryRun => true;
 
-    Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct);
+    /// <param name="progress">What the disassociate found out (<see cref="ReleaseProgress.None"/> when there was none).</param>
+    Task<ReleaseProgress> ReleaseAsync(AddressSnapshot<TLive> address, ReleaseProgress progress, bool dryRun, CancellationToken ct);
 
     /// <summary>Clouds whose release is asynchronous wait here until the address is gone; others return at once.</summary>
-    Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct);
+    Task WaitUntilGoneAsync(AddressSnapshot<TLive> address, CancellationToken ct);
 
     /// <summary>
     /// After this process released the address: how an operator tries to get it back (the cloud's recovery call,
     /// as the `recover` verb), or null where the cloud has none or the address was found already gone.
     /// </summary>
-    RecoveryHint? Recovery(AddressSnapshot address) => null;
+    RecoveryHint? Recovery(AddressSnapshot<TLive> address, ReleaseProgress progress) => null;
 }
+
+/// <summary>What a read-only rehearsal found: the address is gone (and why), or the plan the cloud's DryRun checked.</summary>
+public sealed record Rehearsal(bool Gone, string Detail);
 
 /// <summary>What a release warning names so the address can be recovered: it, its id, and the exact command.</summary>
 public sealed record RecoveryHint(string PublicIp, string Id, string Command)
@@ -67,13 +102,13 @@ public sealed record RecoveryHint(string PublicIp, string Id, string Command)
 /// </summary>
 public static class ReleaseWorkflow
 {
-    public static async Task RunAsync(IReleaseSteps steps, ResourceCall call, bool rehearse, ReleaseGuard? guard = null)
+    public static async Task RunAsync<TLive>(IReleaseSteps<TLive> steps, ResourceCall call, bool rehearse, ReleaseGuard? guard = null)
     {
         var ct = call.CancellationToken;
-        var address = await steps.ReadAsync(ct);
-        if (address is null)
+        var read = await steps.ReadAsync(ct);
+        if (read.Address is not { } address)
         {
-            await call.Log.WarningAsync(steps.GoneReason);
+            await call.Log.WarningAsync(read.Gone!.Because);
             return;
         }
         if (guard is not null)
@@ -89,15 +124,16 @@ public static class ReleaseWorkflow
             throw new ResourceException(StatusCode.FailedPrecondition, summary);
         }
         await steps.PrepareAsync(address, dryRun: false, ct);
+        var progress = ReleaseProgress.None;
         if (address.IsAssociated)
         {
             await call.Log.StatusAsync($"disassociating {address.Describe} from {address.AssociatedWith}");
-            await steps.DisassociateAsync(address, dryRun: false, ct);
+            progress = await steps.DisassociateAsync(address, dryRun: false, ct);
         }
         await call.Log.StatusAsync($"releasing {address.Describe}");
-        await steps.ReleaseAsync(address, dryRun: false, ct);
+        progress = await steps.ReleaseAsync(address, progress, dryRun: false, ct);
         await steps.WaitUntilGoneAsync(address, ct);
-        if (steps.Recovery(address) is { } hint)
+        if (steps.Recovery(address, progress) is { } hint)
         {
             // A warning, so it stands out in `pulumi destroy` output: the address is in the pool now, and may still come back.
             await call.Log.WarningAsync(
@@ -107,10 +143,22 @@ public static class ReleaseWorkflow
     }
 
     /// <summary>
-    /// The steps with DryRun, for an address ReadAsync returned: "would disassociate ..., then release ...; how it was
-    /// checked". Shared by the destroy rehearsal and the operators' `sweep --dry-run`; a refusal propagates as its diagnostic.
+    /// The operators' `sweep --dry-run`: reads the address and, when it is there, runs the steps with DryRun. Nothing is
+    /// logged as a warning for a gone address: the sweep's report says it.
     /// </summary>
-    public static async Task<string> RehearseAsync(IReleaseSteps steps, AddressSnapshot address, CancellationToken ct)
+    public static async Task<Rehearsal> ReadAndRehearseAsync<TLive>(IReleaseSteps<TLive> steps, CancellationToken ct)
+    {
+        var read = await steps.ReadAsync(ct);
+        return read.Address is { } address
+            ? new Rehearsal(Gone: false, await RehearseAsync(steps, address, ct))
+            : new Rehearsal(Gone: true, read.Gone!.Because);
+    }
+
+    /// <summary>
+    /// The steps with DryRun, for an address ReadAsync returned: "would disassociate ..., then release ...; how it was
+    /// checked". Shared by the destroy rehearsal and <see cref="ReadAndRehearseAsync"/>; a refusal propagates as its diagnostic.
+    /// </summary>
+    private static async Task<string> RehearseAsync<TLive>(IReleaseSteps<TLive> steps, AddressSnapshot<TLive> address, CancellationToken ct)
     {
         var plan = new List<string>();
         if (await steps.PrepareAsync(address, dryRun: true, ct) is { } prepared)
@@ -122,7 +170,7 @@ public static class ReleaseWorkflow
             await steps.DisassociateAsync(address, dryRun: true, ct);
             plan.Add($"disassociate {address.Describe} from {address.AssociatedWith}");
         }
-        await steps.ReleaseAsync(address, dryRun: true, ct);
+        await steps.ReleaseAsync(address, ReleaseProgress.None, dryRun: true, ct);
         plan.Add($"release {address.Describe}");
         var checkedHow = steps.RehearsesWithCloudDryRun
             ? "the cloud's DryRun permitted every step"

@@ -37,8 +37,11 @@ public interface ICloudInventory
     /// <summary>Every public IP of the region, read through the retry primitive and the region's request budget.</summary>
     Task<IReadOnlyList<FoundAddress>> ListAsync(ResourceCall call);
 
-    /// <summary>The same steps as the resource's Delete, in the release workflow, so diagnostics and retries are Delete's.</summary>
-    IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call);
+    /// <summary>Releases the address with the same steps as the resource's Delete, in the release workflow, so diagnostics and retries are Delete's.</summary>
+    Task ReleaseAsync(FoundAddress address, ResourceCall call);
+
+    /// <summary>The same steps with DryRun (where the cloud has it): what a release would do, or why the address is already gone.</summary>
+    Task<Rehearsal> RehearseAsync(FoundAddress address, ResourceCall call);
 }
 
 public sealed class AwsInventory(CloudClients clients, string region, TimeProvider time) : ICloudInventory
@@ -70,7 +73,11 @@ public sealed class AwsInventory(CloudClients clients, string region, TimeProvid
 
     private static bool IsAssociated(Address a) => AddressIdentity.Of(a).IsHeld(a.AssociationId, a.InstanceId);
 
-    public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call)
+    public Task ReleaseAsync(FoundAddress address, ResourceCall call) => ReleaseWorkflow.RunAsync(Steps(address, call), call, rehearse: false);
+
+    public Task<Rehearsal> RehearseAsync(FoundAddress address, ResourceCall call) => ReleaseWorkflow.ReadAndRehearseAsync(Steps(address, call), call.CancellationToken);
+
+    private ElasticIpRelease Steps(FoundAddress address, ResourceCall call)
     {
         var identity = AddressIdentity.Parse(address.Id, address.PublicIp);
         var state = new ElasticIpState
@@ -101,6 +108,9 @@ public sealed class AlibabaInventory(CloudClients clients, string region) : IClo
         }).ToList();
     }
 
-    public IReleaseSteps ReleaseSteps(FoundAddress address, ResourceCall call) =>
-        new EipReleaseSteps(clients.Alibaba(region), address.Id, call, _diagnostics);
+    public Task ReleaseAsync(FoundAddress address, ResourceCall call) => ReleaseWorkflow.RunAsync(Steps(address, call), call, rehearse: false);
+
+    public Task<Rehearsal> RehearseAsync(FoundAddress address, ResourceCall call) => ReleaseWorkflow.ReadAndRehearseAsync(Steps(address, call), call.CancellationToken);
+
+    private EipReleaseSteps Steps(FoundAddress address, ResourceCall call) => new(clients.Alibaba(region), address.Id, call, _diagnostics);
 }

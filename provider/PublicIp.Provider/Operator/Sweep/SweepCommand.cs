@@ -262,17 +262,14 @@ public sealed class SweepCommand : IOperatorCommand
         var subject = $"{address.PublicIp} ({address.Id}, {address.Cloud} {address.Region})";
         var log = context.Log(subject, o.Verbose);
         var call = context.Call(row.Urn ?? address.Id, inventory.ResourceType, log, ct) with { Timeout = TimeSpan.FromMinutes(10) };
-        var steps = inventory.ReleaseSteps(address, call);
         try
         {
             if (o.DryRun)
             {
-                var snapshot = await steps.ReadAsync(ct);
-                return snapshot is null
-                    ? row with { Action = SweepAction.AlreadyGone, Detail = steps.GoneReason }
-                    : row with { Action = SweepAction.WouldRelease, Detail = await ReleaseWorkflow.RehearseAsync(steps, snapshot, ct) };
+                var rehearsal = await inventory.RehearseAsync(address, call);
+                return row with { Action = rehearsal.Gone ? SweepAction.AlreadyGone : SweepAction.WouldRelease, Detail = rehearsal.Detail };
             }
-            await ReleaseWorkflow.RunAsync(steps, call, rehearse: false);
+            await inventory.ReleaseAsync(address, call);
             return row with { Action = SweepAction.Released, Detail = row.AssociatedWith is null ? "released" : $"disassociated from {row.AssociatedWith}, then released" };
         }
         catch (ResourceException e)

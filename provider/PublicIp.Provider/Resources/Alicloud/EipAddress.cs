@@ -324,7 +324,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         {
             // Re-associate in place: unassociate the old holder and wait until Available, then associate and wait until InUse.
             var steps = new EipReleaseSteps(alibaba, id, call, _diagnostics);
-            var snapshot = await steps.ReadAsync(ct) ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"re-associating {describe}").ToException();
+            var snapshot = (await steps.ReadAsync(ct)).Address ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"re-associating {describe}").ToException();
             if (snapshot.IsAssociated)
             {
                 await call.Log.StatusAsync($"unassociating {snapshot.Describe} from {snapshot.AssociatedWith}");

@@ -14,24 +14,21 @@ namespace PublicIp.Provider.Resources.Alicloud;
 /// </summary>
 /// <param name="recoverOptions">Extra options of the recover command in the release warning (e.g. an endpoint override).</param>
 public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId, ResourceCall call, AlibabaDiagnostics diagnostics,
-    IReadOnlyList<string>? recoverOptions = null) : IReleaseSteps
+    IReadOnlyList<string>? recoverOptions = null) : IReleaseSteps<AliEip>
 {
     private readonly IResourceLog log = call.Log;
     private readonly Retries.Retry retry = clients.Retry(call);
 
-    private AliEip? _live;
-    private bool _alreadyGone;
-
     /// <summary>AllocateEipAddressPro with IpAddress gets a released pay-as-you-go EIP back while no other account has it.</summary>
-    public RecoveryHint? Recovery(AddressSnapshot address) =>
-        _live is { } live && !_alreadyGone
-            ? new RecoveryHint(live.IpAddress, allocationId, RecoveryHint.CommandFor(live.IpAddress, "alicloud", clients.RegionId, recoverOptions ?? []))
-            : null;
+    public RecoveryHint? Recovery(AddressSnapshot<AliEip> address, ReleaseProgress progress) =>
+        progress.AlreadyGone
+            ? null
+            : new RecoveryHint(address.Live.IpAddress, allocationId, RecoveryHint.CommandFor(address.Live.IpAddress, "alicloud", clients.RegionId, recoverOptions ?? []));
 
     // The VPC API has no DryRun for Unassociate/ReleaseEipAddress: a rehearsal is a read-only preflight.
     public bool RehearsesWithCloudDryRun => false;
 
-    public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
+    public async Task<AddressRead<AliEip>> ReadAsync(CancellationToken ct)
     {
         var eip = await diagnostics.GuardAsync($"reading EIP {allocationId}", () => EipFinder.FindAsync(clients, allocationId, retry));
         if (eip is not null && EipFinder.IsTransitional(eip.Status))
@@ -39,21 +36,25 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
             // Unassociate and Release are refused mid-transition; a Releasing EIP settles as gone.
             eip = await diagnostics.GuardAsync($"waiting for EIP {allocationId}", () => EipFinder.WaitUntilSettledAsync(clients, allocationId, retry));
         }
-        _live = eip;
-        return eip is null ? null : Snapshot(eip);
+        return eip is null ? new AddressGone(AddressGone.Unexplained) : Snapshot(eip);
     }
 
-    public static AddressSnapshot Snapshot(AliEip eip) => new(
+    public static AddressSnapshot<AliEip> Snapshot(AliEip eip) => new(
         eip.AllocationId,
         $"EIP {eip.IpAddress} ({eip.AllocationId})",
-        eip.Status == EipFinder.InUse || eip.InstanceId is not null ? $"{eip.InstanceType ?? "instance"} {eip.InstanceId}" : null);
+        eip.Status == EipFinder.InUse || eip.InstanceId is not null ? $"{eip.InstanceType ?? "instance"} {eip.InstanceId}" : null,
+        eip);
 
-    public async Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    /// <summary>
+    /// Reports nothing: the refusals after an unassociate are predicted by PrepareAsync instead of undone, and an EIP
+    /// that vanished meanwhile is found so by ReleaseEipAddress, which warns once.
+    /// </summary>
+    public async Task<ReleaseProgress> DisassociateAsync(AddressSnapshot<AliEip> address, bool dryRun, CancellationToken ct)
     {
-        var live = _live ?? throw new InvalidOperationException("ReadAsync must run first");
+        var live = address.Live;
         if (dryRun)
         {
-            return; // nothing to check without DryRun beyond the status ReadAsync already settled
+            return ReleaseProgress.None; // nothing to check without DryRun beyond the status ReadAsync already settled
         }
         var doing = $"unassociating {address.Describe} from {address.AssociatedWith}";
         await diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("UnassociateEipAddress", AlibabaRetry.Unassociate, async c =>
@@ -79,15 +80,16 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
         }, retry));
         await diagnostics.GuardAsync(doing, () => EipFinder.WaitAsync(clients, allocationId, e => e is null || e.Status == EipFinder.Available,
             "to become Available after UnassociateEipAddress", retry));
+        return ReleaseProgress.None;
     }
 
     /// <summary>
     /// Refusals the read predicts come before the first change: a PrePaid or deletion-protected EIP would be
     /// unassociated and then refused, cutting its instance off for nothing. So they fail here, before the unassociate.
     /// </summary>
-    public Task<string?> PrepareAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    public Task<string?> PrepareAsync(AddressSnapshot<AliEip> address, bool dryRun, CancellationToken ct)
     {
-        var live = _live ?? throw new InvalidOperationException("ReadAsync must run first");
+        var live = address.Live;
         var doing = $"releasing {address.Describe}";
         var unchanged = address.IsAssociated ? $" (nothing was changed: it is still associated with {address.AssociatedWith})" : " (nothing was changed)";
         if (live.ChargeType == "PrePaid")
@@ -101,29 +103,31 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
         return Task.FromResult<string?>(null);
     }
 
-    public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    public async Task<ReleaseProgress> ReleaseAsync(AddressSnapshot<AliEip> address, ReleaseProgress progress, bool dryRun, CancellationToken ct)
     {
         var doing = $"releasing {address.Describe}";
         if (dryRun)
         {
             await log.InfoAsync("the VPC API has no DryRun for UnassociateEipAddress and ReleaseEipAddress: the rehearsal checked the EIP's status, " +
                 "charge type and deletion protection read-only, but the calls themselves could not be rehearsed");
-            return;
+            return progress;
         }
-        await diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("ReleaseEipAddress", AlibabaRetry.ReleaseEip, async c =>
+        var gone = await diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("ReleaseEipAddress", AlibabaRetry.ReleaseEip, async c =>
         {
             try
             {
                 await clients.Vpc.ReleaseEipAddressAsync(new ReleaseEipAddressRequest(allocationId, clients.RegionId), c);
+                return false;
             }
             catch (AlibabaApiException e) when (e.Code == "InvalidAllocationId.NotFound")
             {
-                _alreadyGone = true;
                 await log.WarningAsync($"{address.Describe} was already released (ReleaseEipAddress answered InvalidAllocationId.NotFound)");
+                return true;
             }
         }, retry));
+        return progress with { AlreadyGone = gone };
     }
 
-    public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) =>
+    public Task WaitUntilGoneAsync(AddressSnapshot<AliEip> address, CancellationToken ct) =>
         diagnostics.GuardAsync($"waiting for {address.Describe} to be released", () => EipFinder.WaitUntilGoneAsync(clients, allocationId, retry));
 }

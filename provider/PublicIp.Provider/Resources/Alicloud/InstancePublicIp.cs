@@ -226,47 +226,42 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
     }
 
     /// <summary>ReleasePublicIpAddress has nothing to disassociate; a denied release on a VPC instance may go through an EIP.</summary>
-    private sealed class ReleaseSteps(InstancePublicIp resource, AlibabaClients alibaba, InstancePublicIpState state, ResourceCall call) : IReleaseSteps
+    /// <remarks>The snapshot carries the instance as the read found it: the release and its preflight judge that instance.</remarks>
+    private sealed class ReleaseSteps(InstancePublicIp resource, AlibabaClients alibaba, InstancePublicIpState state, ResourceCall call) : IReleaseSteps<EcsInstance>
     {
         private readonly AlibabaDiagnostics _diagnostics = resource._diagnostics;
-        private EcsInstance? _instance;
-
-        private string? _goneReason;
 
         // The ECS API reference says of ReleasePublicIpAddress's DryRun "This parameter is not yet available": a cloud
         // that ignores it would release for real, so a rehearsal never sends it. The converted EIP's calls have none either.
         public bool RehearsesWithCloudDryRun => false;
 
-        public string GoneReason => _goneReason ?? $"public IP {state.IpAddress} of instance {state.InstanceId} was already gone (released outside this stack); removing it from the stack";
-
-        public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
+        public async Task<AddressRead<EcsInstance>> ReadAsync(CancellationToken ct)
         {
-            _instance = await resource.FindInstanceAsync(alibaba, state.InstanceId, call);
-            if (_instance is null)
+            var instance = await resource.FindInstanceAsync(alibaba, state.InstanceId, call);
+            if (instance is null)
             {
-                _goneReason = $"instance {state.InstanceId} no longer exists, and its public IP {state.IpAddress} went with it; removing it from the stack";
-                return null;
+                return new AddressGone($"instance {state.InstanceId} no longer exists, and its public IP {state.IpAddress} went with it; removing it from the stack");
             }
-            if (_instance.EipAllocationId is { } converted && _instance.EipAddress == state.IpAddress)
+            if (instance.EipAllocationId is { } converted && instance.EipAddress == state.IpAddress)
             {
                 // An earlier destroy converted the address to an EIP and then stopped: finish with that EIP, or it would leak.
-                return new AddressSnapshot(converted, $"public IP {state.IpAddress} of {state.InstanceId}, converted to EIP {converted}", null);
+                return new AddressSnapshot<EcsInstance>(converted, $"public IP {state.IpAddress} of {state.InstanceId}, converted to EIP {converted}", null, instance);
             }
-            return _instance.PublicIpAddresses.Contains(state.IpAddress)
-                ? new AddressSnapshot(state.InstanceId, $"public IP {state.IpAddress} of {state.InstanceId}", null)
-                : null;
+            return instance.PublicIpAddresses.Contains(state.IpAddress)
+                ? new AddressSnapshot<EcsInstance>(state.InstanceId, $"public IP {state.IpAddress} of {state.InstanceId}", null, instance)
+                : new AddressGone($"public IP {state.IpAddress} of instance {state.InstanceId} was already gone (released outside this stack); removing it from the stack");
         }
 
-        public Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct) => Task.CompletedTask;
+        public Task<ReleaseProgress> DisassociateAsync(AddressSnapshot<EcsInstance> address, bool dryRun, CancellationToken ct) => Task.FromResult(ReleaseProgress.None);
 
-        public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+        public async Task<ReleaseProgress> ReleaseAsync(AddressSnapshot<EcsInstance> address, ReleaseProgress progress, bool dryRun, CancellationToken ct)
         {
-            var instance = _instance!;
+            var instance = address.Live;
             var doing = $"releasing {address.Describe}";
             if (address.Id != state.InstanceId)
             {
                 await ReleaseConvertedEipAsync(address.Id, dryRun);
-                return;
+                return progress;
             }
             if (dryRun)
             {
@@ -278,7 +273,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                         ". Nothing was changed and the resource stays in the stack");
                 }
                 await RehearseReleaseAsync(instance);
-                return;
+                return progress;
             }
             try
             {
@@ -293,6 +288,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                     throw _diagnostics.Fail(e, doing);
                 }
                 await call.Log.WarningAsync($"{address.Describe} was already released ({e.Code}); removing it from the stack");
+                return progress with { AlreadyGone = true };
             }
             catch (AlibabaApiException e) when (e.Code is "OperationDenied" or "Forbidden.ExceedDuration" && instance.IsVpc)
             {
@@ -315,6 +311,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
             {
                 throw _diagnostics.Fail(e, doing);
             }
+            return progress;
         }
 
         /// <summary>
@@ -351,6 +348,6 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 ? call.Log.InfoAsync($"the address was already converted to EIP {allocationId}; destroy would unassociate and release that EIP")
                 : ReleaseWorkflow.RunAsync(new EipReleaseSteps(alibaba, allocationId, call, _diagnostics), call, rehearse: false);
 
-        public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) => Task.CompletedTask;
+        public Task WaitUntilGoneAsync(AddressSnapshot<EcsInstance> address, CancellationToken ct) => Task.CompletedTask;
     }
 }

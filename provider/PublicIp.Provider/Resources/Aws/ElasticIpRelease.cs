@@ -10,13 +10,20 @@ using PublicIp.Provider.Retries;
 
 namespace PublicIp.Provider.Resources.Aws;
 
+/// <summary>What EC2 reported about the address when Delete read it: the address and its reverse DNS (PTR) state.</summary>
+internal sealed record LiveAddress(Address Address, PtrState Ptr)
+{
+    /// <summary>What holds it, in the user's words ("instance i-0abc", "network interface eni-0abc"), or null.</summary>
+    public string? Holder => AddressFinder.Holder(Address);
+}
+
 /// <summary>
 /// Delete's EC2 steps for one Elastic IP: disassociate by AssociationId (vpc) or PublicIp (standard), then
 /// release by AllocationId with the address's NetworkBorderGroup (vpc) or by PublicIp (standard).
 /// Each step retries only the codes waiting can fix, treats "already done" as done, and turns every
 /// other answer into a catalogue diagnostic.
 /// </summary>
-internal sealed class ElasticIpRelease : IReleaseSteps
+internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
 {
     private readonly IAmazonEC2 _ec2;
     private readonly Ec2Api _api;
@@ -28,18 +35,6 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     private readonly long _started;
     private readonly string? _region;
     private readonly string? _endpoint;
-    private Address? _live;
-    private PtrState _ptr = PtrState.None;
-    private string? _holder;
-    private bool _gone;
-    private Address? _disassociatedFrom;
-    private long? _firstInUse;
-
-    /// <summary>
-    /// How long InvalidIPAddress.InUse counts as EC2 catching up with a disassociate; past it, something
-    /// re-associated the address and waiting longer cannot help.
-    /// </summary>
-    internal static readonly TimeSpan InUseWindow = TimeSpan.FromSeconds(60);
 
     public ElasticIpRelease(Ec2Api api, ResourceCall call, string id, ElasticIpState state, TimeProvider time, AwsConfig? aws = null)
     {
@@ -57,53 +52,45 @@ internal sealed class ElasticIpRelease : IReleaseSteps
 
     private bool IsVpc => AddressFinder.IsAllocationId(_id);
 
-    private string PublicIp => AddressFinder.Present(_live?.PublicIp) ?? AddressFinder.Present(_state.PublicIp) ?? _id;
+    /// <param name="live">What EC2 reported, or null before (or without) a read that found the address.</param>
+    private string PublicIp(Address? live) => AddressFinder.Present(live?.PublicIp) ?? AddressFinder.Present(_state.PublicIp) ?? _id;
 
-    private string Describe => IsVpc ? $"{PublicIp} ({_id})" : PublicIp;
+    private string Describe(Address? live) => IsVpc ? $"{PublicIp(live)} ({_id})" : PublicIp(live);
 
-    private string Subject => $"{Describe} of publicip:aws:ElasticIp '{_call.Name}'";
+    private string Subject(Address? live) => $"{Describe(live)} of publicip:aws:ElasticIp '{_call.Name}'";
 
-    private string? _goneReason;
-
-    public string GoneReason => _goneReason ?? $"{Subject} was already gone (released outside this stack); removing it from the stack";
-
-    public async Task<AddressSnapshot?> ReadAsync(CancellationToken ct)
+    public async Task<AddressRead<LiveAddress>> ReadAsync(CancellationToken ct)
     {
-        var lookup = await LookupAsync(ct);
+        var lookup = await LookupAsync(null, ct);
         if (lookup.BelongsToAnotherAccount)
         {
-            _goneReason = $"{Subject} was released outside this stack and now belongs to another AWS account (DescribeAddresses answered AuthFailure); there is nothing left to release";
-            return null;
+            return new AddressGone($"{Subject(null)} was released outside this stack and now belongs to another AWS account (DescribeAddresses answered AuthFailure); there is nothing left to release");
         }
-        if (lookup.Address is null)
+        if (lookup.Address is not { } found)
         {
-            return null;
+            return new AddressGone($"{Subject(null)} was already gone (released outside this stack); removing it from the stack");
         }
-        _live = lookup.Address;
-        _holder = AddressFinder.Holder(_live);
-        if (IsVpc)
-        {
-            _ptr = await ReadPtrAsync(ct);
-            RefuseForeignPtr();
-        }
-        var associated = IsVpc ? AddressFinder.Present(_live.AssociationId) is not null : AddressFinder.Present(_live.InstanceId) is not null;
-        return new AddressSnapshot(_id, Describe, associated ? _holder ?? $"association {_live.AssociationId}" : null);
+        var live = new LiveAddress(found, IsVpc ? await ReadPtrAsync(found, ct) : PtrState.None);
+        RefuseForeignPtr(live);
+        var associated = IsVpc ? AddressFinder.Present(found.AssociationId) is not null : AddressFinder.Present(found.InstanceId) is not null;
+        return new AddressSnapshot<LiveAddress>(_id, Describe(found), associated ? live.Holder ?? $"association {found.AssociationId}" : null, live);
     }
 
     /// <summary>
     /// EC2 refuses to release an address with a PTR record (InvalidAddress.PtrSet). A record this resource did
     /// not set is someone's mail or service identity: refuse here, in the first read, before anything changed.
     /// </summary>
-    private void RefuseForeignPtr()
+    private void RefuseForeignPtr(LiveAddress live)
     {
-        if (!_ptr.BlocksRelease || IsOurs(_ptr))
+        var ptr = live.Ptr;
+        if (!ptr.BlocksRelease || IsOurs(ptr))
         {
             return;
         }
-        var record = _ptr.Shown!;
+        var record = ptr.Shown!;
         var region = _region is null ? "" : $" --region {_region}";
         throw new ResourceException(StatusCode.FailedPrecondition,
-            $"{Subject} has the reverse DNS (PTR) record {record}{(_ptr.Record is null ? " (being set)" : "")}, which this stack did not set" +
+            $"{Subject(live.Address)} has the reverse DNS (PTR) record {record}{(ptr.Record is null ? " (being set)" : "")}, which this stack did not set" +
             $"{(_state.ReverseDnsName is { } ours ? $" (it set {ours})" : "")}; EC2 refuses to release an address while a PTR record is set (InvalidAddress.PtrSet), " +
             "so nothing was changed and the address stays in the stack. " +
             $"If nothing needs {record} any more, remove it with `aws ec2 reset-address-attribute --allocation-id {_id} --attribute domain-name{region}`, " +
@@ -117,19 +104,24 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         && (!ptr.IsPending || ptr.UpdateValue is not { Length: > 0 } value || ReverseDns.SameName(value, ours));
 
     /// <summary>Resets the PTR record this resource set and waits until EC2 no longer reports it, so the release never meets PtrSet.</summary>
-    public async Task<string?> PrepareAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    public async Task<string?> PrepareAsync(AddressSnapshot<LiveAddress> address, bool dryRun, CancellationToken ct)
     {
-        if (!_ptr.BlocksRelease)
+        var live = address.Live.Address;
+        if (!address.Live.Ptr.BlocksRelease)
         {
             return null;
         }
-        var record = _ptr.Shown!;
+        var record = address.Live.Ptr.Shown!;
         if (!dryRun)
         {
-            await _call.Log.StatusAsync($"removing the reverse DNS record {record} of {Describe} (EC2 will not release an address with a PTR record)");
+            await _call.Log.StatusAsync($"removing the reverse DNS record {record} of {address.Describe} (EC2 will not release an address with a PTR record)");
         }
         var request = new ResetAddressAttributeRequest { AllocationId = _id, Attribute = AddressAttributeName.DomainName, DryRun = dryRun };
-        await RunStepAsync("ResetAddressAttribute", dryRun, c => _ec2.ResetAddressAttributeAsync(request, c), ct);
+        await RunStepAsync("ResetAddressAttribute", live, dryRun, async c =>
+        {
+            await _ec2.ResetAddressAttributeAsync(request, c);
+            return ReleaseProgress.None;
+        }, ct);
         if (dryRun)
         {
             return $"remove the reverse DNS record {record}";
@@ -137,46 +129,48 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         PtrState settled;
         try
         {
-            settled = await ReverseDnsWaiter.WaitSettledAsync(_ec2, _id, PublicIp, _retry);
+            settled = await ReverseDnsWaiter.WaitSettledAsync(_ec2, _id, PublicIp(live), _retry);
         }
         catch (PtrStillPendingException)
         {
             throw new ResourceException(StatusCode.DeadlineExceeded,
-                $"ec2:ResetAddressAttribute on {Subject}: EC2 still reports the removal of the reverse DNS record {record} PENDING after {_time.GetElapsedTime(_started).TotalSeconds:0} s, " +
+                $"ec2:ResetAddressAttribute on {Subject(live)}: EC2 still reports the removal of the reverse DNS record {record} PENDING after {_time.GetElapsedTime(_started).TotalSeconds:0} s, " +
                 "so the address was not released and stays in the stack; run the destroy again in a few minutes (or allow longer with customTimeouts)");
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject);
+            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject(live));
         }
         if (settled.BlocksRelease)
         {
             throw new ResourceException(StatusCode.FailedPrecondition,
-                $"ec2:ResetAddressAttribute on {Subject}: EC2 still reports the reverse DNS record {settled.Shown}" +
+                $"ec2:ResetAddressAttribute on {Subject(live)}: EC2 still reports the reverse DNS record {settled.Shown}" +
                 (settled.UpdateReason is { } why ? $" (EC2 said: {why})" : "") +
                 "; the address was not released and stays in the stack. Run the destroy again; if it persists, ask AWS Support to remove the PTR record");
         }
         return $"removed the reverse DNS record {record}";
     }
 
-    private async Task<PtrState> ReadPtrAsync(CancellationToken ct)
+    private async Task<PtrState> ReadPtrAsync(Address live, CancellationToken ct)
     {
         try
         {
-            return await _retry.RunAsync("DescribeAddressesAttribute", Describe, c => _api.PtrRecords.FindAsync(_id, c), takesPermit: false);
+            return await _retry.RunAsync("DescribeAddressesAttribute", Describe(live), c => _api.PtrRecords.FindAsync(_id, c), takesPermit: false);
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject);
+            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject(live));
         }
     }
 
-    public async Task DisassociateAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    /// <summary>Says Disassociated when this call disassociated the address, AlreadyGone when it vanished meanwhile.</summary>
+    public Task<ReleaseProgress> DisassociateAsync(AddressSnapshot<LiveAddress> address, bool dryRun, CancellationToken ct)
     {
+        var live = address.Live.Address;
         var request = IsVpc
-            ? new DisassociateAddressRequest { AssociationId = _live!.AssociationId, DryRun = dryRun }
-            : new DisassociateAddressRequest { PublicIp = PublicIp, DryRun = dryRun };
-        await RunStepAsync("DisassociateAddress", dryRun, async c =>
+            ? new DisassociateAddressRequest { AssociationId = live.AssociationId, DryRun = dryRun }
+            : new DisassociateAddressRequest { PublicIp = PublicIp(live), DryRun = dryRun };
+        return RunStepAsync("DisassociateAddress", live, dryRun, async c =>
         {
             try
             {
@@ -184,27 +178,24 @@ internal sealed class ElasticIpRelease : IReleaseSteps
             }
             catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == "InvalidAssociationID.NotFound")
             {
-                await _call.Log.DebugAsync($"{Subject} was already disassociated ({e.ErrorCode}); going on to release it");
-                return;
+                await _call.Log.DebugAsync($"{Subject(live)} was already disassociated ({e.ErrorCode}); going on to release it");
+                return ReleaseProgress.None;
             }
             catch (AmazonEC2Exception e) when (!dryRun && AddressFinder.IsNotYours(e))
             {
-                var lookup = await LookupAsync(c);
-                if (await GoneAsync(lookup))
+                var lookup = await LookupAsync(live, c);
+                if (await GoneAsync(lookup, live))
                 {
-                    return;
+                    return new ReleaseProgress(AlreadyGone: true);
                 }
                 var still = IsVpc ? AddressFinder.Present(lookup.Address!.AssociationId) : AddressFinder.Present(lookup.Address!.InstanceId);
                 if (still is not null)
                 {
-                    throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? _holder, e);
+                    throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? address.Live.Holder, e);
                 }
-                return;
+                return ReleaseProgress.None;
             }
-            if (!dryRun)
-            {
-                _disassociatedFrom = _live;
-            }
+            return dryRun ? ReleaseProgress.None : new ReleaseProgress(Disassociated: true);
         }, ct);
     }
 
@@ -230,14 +221,14 @@ internal sealed class ElasticIpRelease : IReleaseSteps
                 PrivateIpAddress = AddressFinder.Present(old.PrivateIpAddress),
                 AllowReassociation = false,
             }
-            : new AssociateAddressRequest { PublicIp = PublicIp, InstanceId = old.InstanceId };
+            : new AssociateAddressRequest { PublicIp = PublicIp(old), InstanceId = old.InstanceId };
         try
         {
-            await _call.Log.StatusAsync($"re-associating {Describe} with {target}, as it was before the destroy");
+            await _call.Log.StatusAsync($"re-associating {Describe(old)} with {target}, as it was before the destroy");
             // The destroy's own cancellation must not stop the undo half-way: it gets a short budget of its own.
             using var undo = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _ec2.AssociateAddressAsync(request, undo.Token);
-            await _call.Log.WarningAsync($"{Subject}: the release was refused after the disassociate, so the provider re-associated it with {target}; it is as it was");
+            await _call.Log.WarningAsync($"{Subject(old)}: the release was refused after the disassociate, so the provider re-associated it with {target}; it is as it was");
             return $"EC2 refused only after the disassociate; the provider re-associated the address with {target}, so it is as it was before the destroy";
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e) || e is OperationCanceledException)
@@ -246,61 +237,66 @@ internal sealed class ElasticIpRelease : IReleaseSteps
             var how = IsVpc
                 ? $"aws ec2 associate-address --allocation-id {_id} " + (byInstance ? $"--instance-id {old.InstanceId}" : $"--network-interface-id {old.NetworkInterfaceId}")
                     + (AddressFinder.Present(old.PrivateIpAddress) is { } p ? $" --private-ip-address {p}" : "")
-                : $"aws ec2 associate-address --public-ip {PublicIp} --instance-id {old.InstanceId}";
+                : $"aws ec2 associate-address --public-ip {PublicIp(old)} --instance-id {old.InstanceId}";
             return $"EC2 refused only after the disassociate, and re-associating the address with {target} failed too ({code}): " +
                    $"it is now unassociated; re-associate it with `{how}`";
         }
     }
 
-    public async Task ReleaseAsync(AddressSnapshot address, bool dryRun, CancellationToken ct)
+    /// <summary>Nothing to do when the disassociate found the address gone; a refusal after this delete's disassociate re-associates it first.</summary>
+    public async Task<ReleaseProgress> ReleaseAsync(AddressSnapshot<LiveAddress> address, ReleaseProgress progress, bool dryRun, CancellationToken ct)
     {
-        if (_gone)
+        if (progress.AlreadyGone)
         {
-            return;
+            return progress;
         }
-        var borderGroup = AddressFinder.Present(_live?.NetworkBorderGroup) ?? _state.NetworkBorderGroup;
+        var live = address.Live.Address;
+        var borderGroup = AddressFinder.Present(live.NetworkBorderGroup) ?? _state.NetworkBorderGroup;
         var request = IsVpc
             ? new ReleaseAddressRequest { AllocationId = _id, NetworkBorderGroup = borderGroup, DryRun = dryRun }
-            : new ReleaseAddressRequest { PublicIp = PublicIp, DryRun = dryRun };
+            : new ReleaseAddressRequest { PublicIp = PublicIp(live), DryRun = dryRun };
         try
         {
-            await ReleaseOnceAsync(request, borderGroup, dryRun, ct);
+            var released = await ReleaseOnceAsync(request, live, borderGroup, dryRun, ct);
+            return progress with { AlreadyGone = released.AlreadyGone };
         }
-        catch (ResourceException failed) when (!dryRun && _disassociatedFrom is { } old
+        catch (ResourceException failed) when (!dryRun && progress.Disassociated
             && failed.InnerException is AmazonEC2Exception { ErrorCode: { } code } refused && RefusedAfterDisassociate.Contains(code))
         {
-            var restored = await RestoreAssociationAsync(old, ct);
-            throw Ec2Diagnostics.Instance.Fail(refused, "ReleaseAddress", Subject, restored);
+            var restored = await RestoreAssociationAsync(live, ct);
+            throw Ec2Diagnostics.Instance.Fail(refused, "ReleaseAddress", Subject(live), restored);
         }
     }
 
-    private Task ReleaseOnceAsync(ReleaseAddressRequest request, string? borderGroup, bool dryRun, CancellationToken ct) =>
-        RunStepAsync("ReleaseAddress", dryRun, async c =>
+    private Task<ReleaseProgress> ReleaseOnceAsync(ReleaseAddressRequest request, Address live, string? borderGroup, bool dryRun, CancellationToken ct) =>
+        RunStepAsync("ReleaseAddress", live, dryRun, async c =>
         {
             try
             {
                 await _ec2.ReleaseAddressAsync(request, c);
+                return ReleaseProgress.None;
             }
             catch (AmazonEC2Exception e) when (!dryRun && AddressFinder.IsNotYours(e))
             {
-                var lookup = await LookupAsync(c);
-                if (!await GoneAsync(lookup))
+                var lookup = await LookupAsync(live, c);
+                if (!await GoneAsync(lookup, live))
                 {
-                    throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? _holder, e);
+                    throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? AddressFinder.Holder(live), e);
                 }
+                return new ReleaseProgress(AlreadyGone: true);
             }
             catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAddress.NotFound")
             {
-                var lookup = await LookupAsync(c);
-                if (await GoneAsync(lookup))
+                var lookup = await LookupAsync(live, c);
+                if (await GoneAsync(lookup, live))
                 {
-                    return;
+                    return new ReleaseProgress(AlreadyGone: true);
                 }
                 if (e.ErrorCode == "InvalidAddress.NotFound" && IsVpc)
                 {
                     // EC2's answer to a release naming another border group: the address is not gone, and never treated so.
                     var actual = AddressFinder.Present(lookup.Address!.NetworkBorderGroup);
-                    throw new ResourceException(StatusCode.FailedPrecondition, Ec2Diagnostics.Instance.Explain(e, "ReleaseAddress", Subject,
+                    throw new ResourceException(StatusCode.FailedPrecondition, Ec2Diagnostics.Instance.Explain(e, "ReleaseAddress", Subject(live),
                         actual is null
                             ? $"the release named network border group '{borderGroup ?? "(none)"}', and DescribeAddresses still lists the address"
                             : $"the address is in network border group '{actual}', but the release named '{borderGroup ?? "(none)"}'").Message, e);
@@ -313,14 +309,15 @@ internal sealed class ElasticIpRelease : IReleaseSteps
     /// EC2's documented recovery: AllocateAddress with Address, while no other account has the address. Not for
     /// EC2-Classic (retired), and not when this delete found the address already gone.
     /// </summary>
-    public RecoveryHint? Recovery(AddressSnapshot address)
+    public RecoveryHint? Recovery(AddressSnapshot<LiveAddress> address, ReleaseProgress progress)
     {
-        if (_gone || !IsVpc || _region is null)
+        if (progress.AlreadyGone || !IsVpc || _region is null)
         {
             return null;
         }
+        var live = address.Live.Address;
         var extra = new List<string>();
-        if (AddressFinder.Present(_live?.NetworkBorderGroup) is { } group && group != _region)
+        if (AddressFinder.Present(live.NetworkBorderGroup) is { } group && group != _region)
         {
             extra.Add($"--network-border-group {group}");
         }
@@ -328,100 +325,96 @@ internal sealed class ElasticIpRelease : IReleaseSteps
         {
             extra.Add($"--config awsEndpoint={_endpoint}");
         }
-        return new RecoveryHint(PublicIp, _id, RecoveryHint.CommandFor(PublicIp, "aws", _region, extra));
+        return new RecoveryHint(PublicIp(live), _id, RecoveryHint.CommandFor(PublicIp(live), "aws", _region, extra));
     }
 
     /// <summary>EC2's ReleaseAddress is synchronous: once it answers, the address is gone.</summary>
-    public Task WaitUntilGoneAsync(AddressSnapshot address, CancellationToken ct) => Task.CompletedTask;
+    public Task WaitUntilGoneAsync(AddressSnapshot<LiveAddress> address, CancellationToken ct) => Task.CompletedTask;
 
-    private async Task RunStepAsync(string action, bool dryRun, Func<CancellationToken, Task> attempt, CancellationToken ct)
+    private async Task<ReleaseProgress> RunStepAsync(string action, Address live, bool dryRun, Func<CancellationToken, Task<ReleaseProgress>> attempt, CancellationToken ct)
     {
         try
         {
-            await _retry.RunAsync(action, Describe, async c =>
+            return await _retry.RunAsync(action, Describe(live), async c =>
             {
                 try
                 {
-                    await attempt(c);
+                    return await attempt(c);
                 }
                 catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == "DryRunOperation")
                 {
-                    await _call.Log.DebugAsync($"rehearsal: ec2:{action} on {Subject} would succeed");
+                    await _call.Log.DebugAsync($"rehearsal: ec2:{action} on {Subject(live)} would succeed");
+                    return ReleaseProgress.None;
                 }
-            }, dryRun ? _ => null : Retryable);
+            }, dryRun ? _ => null : Retryable, waitAtMost: dryRun ? null : WaitAtMost);
         }
         catch (HeldByServiceException held)
         {
-            var holder = held.Holder is null ? null : await DescribeHolderAsync(held.Holder, _live?.NetworkInterfaceId, ct);
+            var holder = held.Holder is null ? null : await DescribeHolderAsync(held.Holder, live, ct);
             var detail = $"still refused after {_time.GetElapsedTime(_started).TotalSeconds:0} s; " + (holder is null
-                ? $"EC2 did not say what holds it: look for a NAT gateway or load balancer using {PublicIp}"
+                ? $"EC2 did not say what holds it: look for a NAT gateway or load balancer using {PublicIp(live)}"
                 : $"it is held by {holder}");
-            throw Ec2Diagnostics.Instance.Fail(held.InnerException!, action, Subject, detail);
+            throw Ec2Diagnostics.Instance.Fail(held.InnerException!, action, Subject(live), detail);
         }
         catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == "InvalidIPAddress.InUse")
         {
-            var holder = AddressFinder.Holder((await LookupAsync(ct)).Address);
-            throw Ec2Diagnostics.Instance.Fail(e, action, Subject,
+            var holder = AddressFinder.Holder((await LookupAsync(live, ct)).Address);
+            throw Ec2Diagnostics.Instance.Fail(e, action, Subject(live),
                 holder is null ? "EC2 kept answering so after the disassociate" : $"DescribeAddresses now shows it associated with {holder}");
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, action, Subject, dryRun ? "found by a destroy rehearsal; nothing was changed" : null);
+            throw Ec2Diagnostics.Instance.Fail(e, action, Subject(live), dryRun ? "found by a destroy rehearsal; nothing was changed" : null);
         }
     }
 
     /// <summary>Every code waiting can fix, named with why (shown as a status line while retrying).</summary>
-    private string? Retryable(Exception e) => e switch
+    private static string? Retryable(Exception e) => e switch
     {
         HeldByServiceException h => $"the address is still held by {h.Holder ?? "a managed service"} (a NAT gateway or load balancer letting go)",
         // AuthFailure is waited for only as HeldByServiceException: DescribeAddresses showed the address is still ours.
-        AmazonEC2Exception { ErrorCode: { } code and not "AuthFailure" } when Ec2WaitFor.Release.TryGetValue(code, out var why)
-            && (code != Ec2WaitFor.InUse || WithinInUseWindow()) => why,
+        AmazonEC2Exception { ErrorCode: { } code and not "AuthFailure" } when Ec2WaitFor.Release.TryGetValue(code, out var why) => why,
         _ => null,
     };
 
-    private bool WithinInUseWindow()
-    {
-        _firstInUse ??= _time.GetTimestamp();
-        return _time.GetElapsedTime(_firstInUse.Value) < InUseWindow;
-    }
+    /// <summary>InvalidIPAddress.InUse is EC2 lagging only for a while after the disassociate; the retry primitive keeps the window.</summary>
+    private static TimeSpan? WaitAtMost(Exception e) => e is AmazonEC2Exception { ErrorCode: { } code } ? Ec2WaitFor.ReleaseWaitAtMost(code) : null;
 
     /// <summary>Gone, or someone else's: either way the delete is done, with a warning that says which.</summary>
-    private async Task<bool> GoneAsync(AddressLookup lookup)
+    private async Task<bool> GoneAsync(AddressLookup lookup, Address live)
     {
         if (lookup.Exists)
         {
             return false;
         }
-        _gone = true;
         await _call.Log.WarningAsync(lookup.BelongsToAnotherAccount
-            ? $"{Subject} was released outside this stack and now belongs to another AWS account (EC2 answered AuthFailure); nothing was released, and it leaves the stack"
-            : $"{Subject} was already released (outside this stack, or by a concurrent destroy); it leaves the stack");
+            ? $"{Subject(live)} was released outside this stack and now belongs to another AWS account (EC2 answered AuthFailure); nothing was released, and it leaves the stack"
+            : $"{Subject(live)} was already released (outside this stack, or by a concurrent destroy); it leaves the stack");
         return true;
     }
 
-    private async Task<AddressLookup> LookupAsync(CancellationToken ct)
+    private async Task<AddressLookup> LookupAsync(Address? live, CancellationToken ct)
     {
         try
         {
-            return await _retry.RunAsync("DescribeAddresses", Describe, c => _api.Addresses.LookupAsync(_id, c), takesPermit: false);
+            return await _retry.RunAsync("DescribeAddresses", Describe(live), c => _api.Addresses.LookupAsync(_id, c), takesPermit: false);
         }
         catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddresses", Subject);
+            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddresses", Subject(live));
         }
     }
 
     /// <summary>Best effort: the interface's own description usually names the NAT gateway or load balancer.</summary>
-    private async Task<string> DescribeHolderAsync(string holder, string? networkInterfaceId, CancellationToken ct)
+    private async Task<string> DescribeHolderAsync(string holder, Address live, CancellationToken ct)
     {
-        if (AddressFinder.Present(networkInterfaceId) is not { } eni)
+        if (AddressFinder.Present(live.NetworkInterfaceId) is not { } eni)
         {
             return holder;
         }
         try
         {
-            var found = await _retry.RunAsync("DescribeNetworkInterfaces", Describe,
+            var found = await _retry.RunAsync("DescribeNetworkInterfaces", Describe(live),
                 c => _ec2.DescribeNetworkInterfacesAsync(new DescribeNetworkInterfacesRequest { NetworkInterfaceIds = [eni] }, c));
             var description = AddressFinder.Present((found.NetworkInterfaces ?? []).FirstOrDefault()?.Description);
             return description is null ? holder : $"{holder}, described as \"{description}\"";
