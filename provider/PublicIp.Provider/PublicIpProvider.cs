@@ -1,5 +1,4 @@
 using System.Reflection;
-using Grpc.Core;
 using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
@@ -106,7 +105,7 @@ public sealed class PublicIpProvider : IProvider
         var (config, failures) = ProviderConfig.Read(args, _env);
         if (failures.Count > 0)
         {
-            throw new ResourceException(StatusCode.InvalidArgument,
+            throw new ResourceException(FailureKind.InvalidInput,
                 "invalid publicip configuration: " + string.Join("; ", failures.Select(f => f.Reason)));
         }
         _clients.Configure(config);

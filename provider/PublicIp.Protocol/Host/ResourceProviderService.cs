@@ -267,7 +267,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
     {
         if (!call.Preview && values.FirstOrDefault(kv => kv.Value.ContainsUnknowns) is { Key: { } name })
         {
-            throw new ResourceException(StatusCode.InvalidArgument,
+            throw new ResourceException(FailureKind.InvalidInput,
                 $"'{Text.Truncate(name, 120)}' in {field} is unknown, but unknown values are only allowed in a preview");
         }
         return values;
@@ -382,7 +382,7 @@ public sealed class ResourceProviderService(IProvider provider, EngineConnection
         }
         catch (ResourceException e)
         {
-            throw new RpcException(new Grpc.Core.Status(e.Code, Text.Truncate(redactor.Redact(e.Message))));
+            throw new RpcException(new Grpc.Core.Status(FailureStatus.Of(e.Kind), Text.Truncate(redactor.Redact(e.Message))));
         }
         catch (PropertyValueException e)
         {

@@ -1,15 +1,14 @@
-using Grpc.Core;
 using PublicIp.Protocol.Values;
 
 namespace PublicIp.Protocol.Resources;
 
 /// <summary>
-/// An expected failure with the gRPC status it maps to. Anything that escapes as another exception is
-/// reported as Internal, which the engine treats as "state may be corrupt": keep that for real bugs.
+/// An expected failure and its kind (the protocol host maps the kind to a gRPC status). Anything that escapes as
+/// another exception is reported as Internal, which the engine treats as "state may be corrupt": keep that for real bugs.
 /// </summary>
-public class ResourceException(StatusCode code, string message, Exception? inner = null) : Exception(message, inner)
+public class ResourceException(FailureKind kind, string message, Exception? inner = null) : Exception(message, inner)
 {
-    public StatusCode Code { get; } = code;
+    public FailureKind Kind { get; } = kind;
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Amazon.EC2;
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
@@ -45,7 +44,7 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
         {
             lock (_gate)
             {
-                return _config ?? throw new ResourceException(StatusCode.FailedPrecondition, "the publicip provider was used before it was configured");
+                return _config ?? throw new ResourceException(FailureKind.FailedPrecondition, "the publicip provider was used before it was configured");
             }
         }
     }
@@ -123,12 +122,12 @@ public sealed class CloudClients(IEc2ClientFactory ec2Factory, IAlibabaClientFac
     public AlibabaClients Alibaba(string? regionId)
     {
         var region = regionId is { Length: > 0 } ? regionId : AlicloudRegion
-            ?? throw new ResourceException(StatusCode.FailedPrecondition,
+            ?? throw new ResourceException(FailureKind.FailedPrecondition,
                 "no Alibaba Cloud region is configured: set the resource's regionId, `pulumi config set publicip:alicloudRegion <region>`, " +
                 "or the ALIBABA_CLOUD_REGION_ID environment variable");
         if (!RegionIds.IsAlibaba(region))
         {
-            throw new ResourceException(StatusCode.InvalidArgument, RegionIds.AlibabaProblem(regionId is { Length: > 0 } ? "regionId" : "alicloudRegion", region));
+            throw new ResourceException(FailureKind.InvalidInput, RegionIds.AlibabaProblem(regionId is { Length: > 0 } ? "regionId" : "alicloudRegion", region));
         }
         lock (_gate)
         {

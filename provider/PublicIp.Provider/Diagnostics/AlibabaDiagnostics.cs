@@ -1,15 +1,14 @@
 using PublicIp.Protocol.Values;
 using System.Collections.Frozen;
-using Grpc.Core;
 using PublicIp.Alibaba;
 using PublicIp.Protocol.Resources;
 
 namespace PublicIp.Provider.Diagnostics;
 
 /// <summary>
-/// Every Alibaba Cloud error code the two alicloud resources can meet, with what it means and what to do.
-/// The "Retryable" column says whether some call retries it (EIP status conflicts; throttling and 5xx are
-/// retried by the RPC client); ReleasePublicIpAddress itself retries none of its own codes.
+/// Every Alibaba Cloud error code the alicloud resources can meet, with what it means and what to do.
+/// Which codes are waited out is the retry tables' business (AlibabaRetry per call, AlibabaLimits for throttling
+/// and server errors); ReleasePublicIpAddress itself retries none of its own codes.
 /// </summary>
 public sealed class AlibabaDiagnostics : IDiagnosticCatalogue
 {
@@ -26,106 +25,106 @@ public sealed class AlibabaDiagnostics : IDiagnosticCatalogue
     public IReadOnlyDictionary<string, DiagnosticEntry> Entries { get; } = new DiagnosticEntry[]
     {
         // ---- ECS ReleasePublicIpAddress -----------------------------------------------------------------------------
-        new("OperationDenied", "the instance is in a VPC, where ECS refuses ReleasePublicIpAddress", StatusCode.FailedPrecondition, VpcWaysOut),
-        new("InvalidIpAddress.NotFound", "ECS does not know this public IP on the instance, but the instance still reports it", StatusCode.FailedPrecondition,
+        new("OperationDenied", "the instance is in a VPC, where ECS refuses ReleasePublicIpAddress", FailureKind.FailedPrecondition, VpcWaysOut),
+        new("InvalidIpAddress.NotFound", "ECS does not know this public IP on the instance, but the instance still reports it", FailureKind.FailedPrecondition,
             "Check that instanceId and regionId in the stack are where the address lives (`pulumi refresh` shows the instance's current address), then destroy again"),
-        new("DryRunOperation", "ECS answered as if the call were a DryRun rehearsal, so nothing was released", StatusCode.Aborted,
+        new("DryRunOperation", "ECS answered as if the call were a DryRun rehearsal, so nothing was released", FailureKind.Conflict,
             "Nothing changed. The provider never sends DryRun to ECS (ReleasePublicIpAddress's DryRun is not yet available per the API reference), so run destroy again and report it if it repeats"),
-        new("IncorrectInstanceStatus", "the instance's status does not allow the change; ECS allows it only while the instance is Running or Stopped", StatusCode.FailedPrecondition,
-            "Wait until the instance is Running or Stopped (start or stop it if it is stuck), then run the operation again", Retryable: true),
-        new("InstanceLockedForSecurity", "the instance is locked for security reasons, so ECS refuses every change to it", StatusCode.FailedPrecondition,
+        new("IncorrectInstanceStatus", "the instance's status does not allow the change; ECS allows it only while the instance is Running or Stopped", FailureKind.FailedPrecondition,
+            "Wait until the instance is Running or Stopped (start or stop it if it is stuck), then run the operation again"),
+        new("InstanceLockedForSecurity", "the instance is locked for security reasons, so ECS refuses every change to it", FailureKind.FailedPrecondition,
             "Resolve the security lock (see the instance's OperationLocks in the ECS console, or contact Alibaba Cloud support), then run destroy again"),
-        new("InvalidIpAddress.NeedInstanceId", "ECS needs the instance id to release this address", StatusCode.FailedPrecondition,
+        new("InvalidIpAddress.NeedInstanceId", "ECS needs the instance id to release this address", FailureKind.FailedPrecondition,
             "Run `pulumi refresh` so the stack records the instance id (or set instanceId), then destroy again"),
-        new("OperationTimesOverLimit", "the instance has used up how many times its public IP may be released", StatusCode.ResourceExhausted,
+        new("OperationTimesOverLimit", "the instance has used up how many times its public IP may be released", FailureKind.QuotaExceeded,
             "Release the address in the ECS console or with ModifyInstanceNetworkSpec, or keep it and drop it from the stack with `pulumi state delete <urn>`"),
-        new("Forbidden.ExceedDuration", "a NAT public IP can only be released within 6 hours of the instance's creation", StatusCode.FailedPrecondition, VpcWaysOut),
-        new("InvalidInstanceId.NotFound", "the instance does not exist in this region", StatusCode.NotFound,
+        new("Forbidden.ExceedDuration", "a NAT public IP can only be released within 6 hours of the instance's creation", FailureKind.FailedPrecondition, VpcWaysOut),
+        new("InvalidInstanceId.NotFound", "the instance does not exist in this region", FailureKind.NotFound,
             "Check instanceId and regionId; a deleted instance takes its public IP with it, so `pulumi refresh` will drop the address from the stack"),
-        new("AllocatedAlready", "the instance already has a public IP", StatusCode.AlreadyExists,
+        new("AllocatedAlready", "the instance already has a public IP", FailureKind.AlreadyExists,
             "Import the existing address (`pulumi import` with the instance id) instead of allocating another"),
-        new("IpInUse", "the requested ipAddress is already in use", StatusCode.AlreadyExists, "Choose another ipAddress or leave it unset"),
-        new("InstanceExpiredOrInArrears", "the instance has expired or the account is in arrears", StatusCode.FailedPrecondition,
+        new("IpInUse", "the requested ipAddress is already in use", FailureKind.AlreadyExists, "Choose another ipAddress or leave it unset"),
+        new("InstanceExpiredOrInArrears", "the instance has expired or the account is in arrears", FailureKind.FailedPrecondition,
             "Renew the instance or settle the account, then run the operation again"),
 
         // ---- VPC EIP: status machine conflicts (retried while the EIP settles) ---------------------------------------
-        new("IncorrectEipStatus", "the EIP is in a status that does not allow this step yet", StatusCode.FailedPrecondition,
-            "The provider waited for the EIP to settle; check its status in the VPC console and run the operation again", Retryable: true),
-        new("TaskConflict", "another task is running on the EIP", StatusCode.Aborted, "Wait for the other task to finish, then run the operation again", Retryable: true),
-        new("OperationConflict", "another operation on the EIP or instance is in progress", StatusCode.Aborted,
-            "Wait for the other operation to finish, then run the operation again", Retryable: true),
-        new("LastTokenProcessing", "the previous request with the same ClientToken is still being processed", StatusCode.Aborted,
-            "Run the operation again in a minute", Retryable: true),
-        new("OperationFailed.LastTokenProcessing", "the previous request with the same ClientToken is still being processed", StatusCode.Aborted,
-            "Run the operation again in a minute", Retryable: true),
-        new("IncorrectStatus", "the EIP is in a transitional status (for example Releasing)", StatusCode.Aborted,
-            "Wait until the EIP is Available or InUse, then run the operation again", Retryable: true),
-        new("SystemBusy", "Alibaba Cloud is busy", StatusCode.Unavailable, "Run the operation again in a minute", Retryable: true),
-        new("InvalidBindingStatus", "the association is changing", StatusCode.Aborted, "Wait for the association to settle, then run the operation again", Retryable: true),
-        new("IncorrectHaVipStatus", "the HaVip is in a status that does not allow this step", StatusCode.Aborted,
-            "Wait for the HaVip to become Available, then run the operation again", Retryable: true),
-        new("TaskConflict.AssociateGlobalAccelerationInstance", "the EIP is still attached to a Global Accelerator instance", StatusCode.Aborted,
-            "Detach the EIP from the Global Accelerator instance, then destroy again", Retryable: true),
-        new("InvalidIpStatus.HasBeenUsedBySnatTable", "the EIP is used by a NAT gateway SNAT entry", StatusCode.FailedPrecondition,
-            "Delete the SNAT entries that use the EIP, then destroy again", Retryable: true),
-        new("InvalidIpStatus.HasBeenUsedByForwardEntry", "the EIP is used by a NAT gateway DNAT entry", StatusCode.FailedPrecondition,
-            "Delete the DNAT entries that use the EIP, then destroy again", Retryable: true),
-        new("InvalidAssociation.Duplicated", "the instance already has another EIP associated", StatusCode.FailedPrecondition,
+        new("IncorrectEipStatus", "the EIP is in a status that does not allow this step yet", FailureKind.FailedPrecondition,
+            "The provider waited for the EIP to settle; check its status in the VPC console and run the operation again"),
+        new("TaskConflict", "another task is running on the EIP", FailureKind.Conflict, "Wait for the other task to finish, then run the operation again"),
+        new("OperationConflict", "another operation on the EIP or instance is in progress", FailureKind.Conflict,
+            "Wait for the other operation to finish, then run the operation again"),
+        new("LastTokenProcessing", "the previous request with the same ClientToken is still being processed", FailureKind.Conflict,
+            "Run the operation again in a minute"),
+        new("OperationFailed.LastTokenProcessing", "the previous request with the same ClientToken is still being processed", FailureKind.Conflict,
+            "Run the operation again in a minute"),
+        new("IncorrectStatus", "the EIP is in a transitional status (for example Releasing)", FailureKind.Conflict,
+            "Wait until the EIP is Available or InUse, then run the operation again"),
+        new("SystemBusy", "Alibaba Cloud is busy", FailureKind.Unavailable, "Run the operation again in a minute"),
+        new("InvalidBindingStatus", "the association is changing", FailureKind.Conflict, "Wait for the association to settle, then run the operation again"),
+        new("IncorrectHaVipStatus", "the HaVip is in a status that does not allow this step", FailureKind.Conflict,
+            "Wait for the HaVip to become Available, then run the operation again"),
+        new("TaskConflict.AssociateGlobalAccelerationInstance", "the EIP is still attached to a Global Accelerator instance", FailureKind.Conflict,
+            "Detach the EIP from the Global Accelerator instance, then destroy again"),
+        new("InvalidIpStatus.HasBeenUsedBySnatTable", "the EIP is used by a NAT gateway SNAT entry", FailureKind.FailedPrecondition,
+            "Delete the SNAT entries that use the EIP, then destroy again"),
+        new("InvalidIpStatus.HasBeenUsedByForwardEntry", "the EIP is used by a NAT gateway DNAT entry", FailureKind.FailedPrecondition,
+            "Delete the DNAT entries that use the EIP, then destroy again"),
+        new("InvalidAssociation.Duplicated", "the instance already has another EIP associated", FailureKind.FailedPrecondition,
             "Unassociate the other EIP from the instance, or associate this one with another instance"),
 
         // ---- VPC EIP: release refused -------------------------------------------------------------------------------
-        new("Forbidden.ChargeTypeIsPrepaid", "the EIP is a subscription (PrePaid) EIP, which the API cannot release", StatusCode.FailedPrecondition,
+        new("Forbidden.ChargeTypeIsPrepaid", "the EIP is a subscription (PrePaid) EIP, which the API cannot release", FailureKind.FailedPrecondition,
             "Unsubscribe it in the VPC console or let the subscription expire, then drop it from the stack with `pulumi state delete <urn>` (or convert it to pay-as-you-go and destroy again)"),
-        new("InvalidOperation.DeletionProtection", "the EIP has deletion protection enabled", StatusCode.FailedPrecondition,
+        new("InvalidOperation.DeletionProtection", "the EIP has deletion protection enabled", FailureKind.FailedPrecondition,
             "Turn deletion protection off in the VPC console (or with the DeletionProtection API), then destroy again"),
-        new("OperationUnsupported.ServiceManaged", "the EIP is managed by another Alibaba Cloud service", StatusCode.FailedPrecondition,
+        new("OperationUnsupported.ServiceManaged", "the EIP is managed by another Alibaba Cloud service", FailureKind.FailedPrecondition,
             "Release it through the service that owns it, then `pulumi refresh`"),
-        new("InvalidAllocationId.NotFound", "the EIP no longer exists", StatusCode.NotFound,
-            "Nothing to do: it was released outside this stack", Severity: DiagnosticSeverity.Warning),
-        new("Forbidden.RegionNotFound", "the region does not exist or is not enabled for this account", StatusCode.InvalidArgument,
+        new("InvalidAllocationId.NotFound", "the EIP no longer exists", FailureKind.NotFound,
+            "Nothing to do: it was released outside this stack"),
+        new("Forbidden.RegionNotFound", "the region does not exist or is not enabled for this account", FailureKind.InvalidInput,
             "Check regionId on the resource or publicip:alicloudRegion"),
-        new("InvalidRegionId.NotFound", "the region does not exist", StatusCode.InvalidArgument, "Check regionId on the resource or publicip:alicloudRegion"),
-        new("Forbbiden", "the credentials are not allowed to make this call", StatusCode.PermissionDenied,
+        new("InvalidRegionId.NotFound", "the region does not exist", FailureKind.InvalidInput, "Check regionId on the resource or publicip:alicloudRegion"),
+        new("Forbbiden", "the credentials are not allowed to make this call", FailureKind.PermissionDenied,
             "Grant the RAM user or role the vpc:*EipAddress* / ecs:*PublicIpAddress* actions, then run the operation again"),
-        new("Forbidden", "the credentials are not allowed to make this call", StatusCode.PermissionDenied,
+        new("Forbidden", "the credentials are not allowed to make this call", FailureKind.PermissionDenied,
             "Grant the RAM user or role the vpc:*EipAddress* / ecs:*PublicIpAddress* actions, then run the operation again"),
-        new("Forbidden.RAM", "the RAM policy does not allow this call", StatusCode.PermissionDenied,
+        new("Forbidden.RAM", "the RAM policy does not allow this call", FailureKind.PermissionDenied,
             "Grant the RAM user or role the vpc:*EipAddress* / ecs:*PublicIpAddress* actions, then run the operation again"),
 
         // ---- throttling and service faults (the RPC client retries these with backoff) -------------------------------
-        new("Throttling", "Alibaba Cloud throttled the calls", StatusCode.Unavailable, ThrottleRemedy, Retryable: true),
-        new("Throttling.User", "Alibaba Cloud throttled this account's calls", StatusCode.Unavailable, ThrottleRemedy, Retryable: true),
-        new("Throttling.Api", "Alibaba Cloud throttled this API", StatusCode.Unavailable, ThrottleRemedy, Retryable: true),
-        new("Rejected.Throttling", "Alibaba Cloud rejected the call by flow control", StatusCode.Unavailable, ThrottleRemedy, Retryable: true),
-        new("ServiceUnavailable", "Alibaba Cloud was temporarily unavailable", StatusCode.Unavailable,
-            "The provider already retried; run the operation again in a few minutes (check https://status.alibabacloud.com)", Retryable: true),
-        new("InternalError", "Alibaba Cloud had an internal error", StatusCode.Unavailable,
-            "The provider already retried; run the operation again in a few minutes", Retryable: true),
+        new("Throttling", "Alibaba Cloud throttled the calls", FailureKind.Unavailable, ThrottleRemedy),
+        new("Throttling.User", "Alibaba Cloud throttled this account's calls", FailureKind.Unavailable, ThrottleRemedy),
+        new("Throttling.Api", "Alibaba Cloud throttled this API", FailureKind.Unavailable, ThrottleRemedy),
+        new("Rejected.Throttling", "Alibaba Cloud rejected the call by flow control", FailureKind.Unavailable, ThrottleRemedy),
+        new("ServiceUnavailable", "Alibaba Cloud was temporarily unavailable", FailureKind.Unavailable,
+            "The provider already retried; run the operation again in a few minutes (check https://status.alibabacloud.com)"),
+        new("InternalError", "Alibaba Cloud had an internal error", FailureKind.Unavailable,
+            "The provider already retried; run the operation again in a few minutes"),
 
         // ---- credentials ------------------------------------------------------------------------------------------
-        new("SignatureDoesNotMatch", "Alibaba Cloud rejected the request signature: the AccessKey secret does not belong to the AccessKey ID", StatusCode.Unauthenticated,
+        new("SignatureDoesNotMatch", "Alibaba Cloud rejected the request signature: the AccessKey secret does not belong to the AccessKey ID", FailureKind.Unauthenticated,
             "Check publicip:alicloudSecretKey (or ALIBABA_CLOUD_ACCESS_KEY_SECRET) against the AccessKey ID, and that this machine's clock is right"),
-        new("InvalidAccessKeyId.NotFound", "the AccessKey ID does not exist", StatusCode.Unauthenticated,
+        new("InvalidAccessKeyId.NotFound", "the AccessKey ID does not exist", FailureKind.Unauthenticated,
             "Check publicip:alicloudAccessKey (or ALIBABA_CLOUD_ACCESS_KEY_ID); the key may have been deleted or disabled"),
-        new("InvalidAccessKeyId.Inactive", "the AccessKey is disabled", StatusCode.Unauthenticated, "Enable the AccessKey in the RAM console or configure another one"),
-        new("NoPermission", "STS refused AssumeRole: the caller may not assume the RAM role", StatusCode.PermissionDenied,
+        new("InvalidAccessKeyId.Inactive", "the AccessKey is disabled", FailureKind.Unauthenticated, "Enable the AccessKey in the RAM console or configure another one"),
+        new("NoPermission", "STS refused AssumeRole: the caller may not assume the RAM role", FailureKind.PermissionDenied,
             "The role's trust policy must name the calling account or RAM user, and the caller needs the sts:AssumeRole permission on the role (AliyunSTSAssumeRoleAccess); if the trust policy has an sts:ExternalId condition, set externalId in publicip:alicloudAssumeRole"),
-        new("EntityNotExist.Role", "the RAM role to assume does not exist", StatusCode.FailedPrecondition,
+        new("EntityNotExist.Role", "the RAM role to assume does not exist", FailureKind.FailedPrecondition,
             "Check roleArn in publicip:alicloudAssumeRole (or ram_role_arn in the CLI profile): acs:ram::<account id>:role/<role name>"),
-        new("InvalidParameter.RoleArn", "the RAM role ARN is not well formed", StatusCode.InvalidArgument,
+        new("InvalidParameter.RoleArn", "the RAM role ARN is not well formed", FailureKind.InvalidInput,
             "Set roleArn to acs:ram::<account id>:role/<role name>"),
-        new("InvalidSecurityToken.Expired", "the STS security token has expired", StatusCode.Unauthenticated,
+        new("InvalidSecurityToken.Expired", "the STS security token has expired", FailureKind.Unauthenticated,
             "Get a fresh STS token and set publicip:alicloudSecurityToken (or ALIBABA_CLOUD_SECURITY_TOKEN)"),
-        new("InvalidSecurityToken.MismatchWithAccessKey", "the STS security token does not belong to the AccessKey ID", StatusCode.Unauthenticated,
+        new("InvalidSecurityToken.MismatchWithAccessKey", "the STS security token does not belong to the AccessKey ID", FailureKind.Unauthenticated,
             "Set the AccessKey ID, secret and security token from the same AssumeRole answer"),
-        new("InvalidTimeStamp.Expired", "the request's timestamp is too far from Alibaba Cloud's clock", StatusCode.Unauthenticated,
+        new("InvalidTimeStamp.Expired", "the request's timestamp is too far from Alibaba Cloud's clock", FailureKind.Unauthenticated,
             "Synchronise this machine's clock (NTP), then run the operation again"),
 
         // ---- transport ----------------------------------------------------------------------------------------------
-        new(TransportTimeout, "Alibaba Cloud did not answer in time", StatusCode.Unavailable,
-            "Check the network path to the endpoint (or alicloudEcsEndpoint/alicloudVpcEndpoint) and run the operation again; the provider re-reads before acting, so repeating is safe", Retryable: true),
-        new(TransportFailure, "the request did not reach Alibaba Cloud", StatusCode.Unavailable,
-            "Check the network, proxy and endpoint settings (alicloudEcsEndpoint/alicloudVpcEndpoint), then run the operation again", Retryable: true),
+        new(TransportTimeout, "Alibaba Cloud did not answer in time", FailureKind.Unavailable,
+            "Check the network path to the endpoint (or alicloudEcsEndpoint/alicloudVpcEndpoint) and run the operation again; the provider re-reads before acting, so repeating is safe"),
+        new(TransportFailure, "the request did not reach Alibaba Cloud", FailureKind.Unavailable,
+            "Check the network, proxy and endpoint settings (alicloudEcsEndpoint/alicloudVpcEndpoint), then run the operation again"),
     }.ToFrozenDictionary(e => e.Code, StringComparer.Ordinal);
 
     private const string ThrottleRemedy =
@@ -179,7 +178,6 @@ public sealed class AlibabaDiagnostics : IDiagnosticCatalogue
 
     private static DiagnosticEntry Unknown(AlibabaApiException api) =>
         new(api.Code, "Alibaba Cloud refused the call",
-            (int)api.HttpStatus >= 500 ? StatusCode.Unavailable : StatusCode.FailedPrecondition,
-            $"See {api.Recommend ?? "https://api.aliyun.com/troubleshoot?q=" + api.Code} for this code, fix the cause, then run the operation again",
-            api.IsRetryable);
+            (int)api.HttpStatus >= 500 ? FailureKind.Unavailable : FailureKind.FailedPrecondition,
+            $"See {api.Recommend ?? "https://api.aliyun.com/troubleshoot?q=" + api.Code} for this code, fix the cause, then run the operation again");
 }

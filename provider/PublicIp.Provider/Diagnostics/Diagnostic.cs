@@ -1,21 +1,13 @@
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 
 namespace PublicIp.Provider.Diagnostics;
 
-public enum DiagnosticSeverity { Warning, Error }
-
 /// <summary>
-/// One cloud error code, explained once: what it means in the user's words, what to do about it, and how
-/// the provider treats it (the gRPC status a failure maps to; whether waiting can fix it).
+/// One cloud error code, explained once: what it means in the user's words, what to do about it, and the kind of
+/// failure it is. Whether waiting can fix a code is not said here: the retry tables that act on it say so
+/// (Ec2WaitFor, AlibabaRetry, Ec2Limits, AlibabaLimits), and the README's "retried?" column is read from them.
 /// </summary>
-public sealed record DiagnosticEntry(
-    string Code,
-    string Title,
-    StatusCode Status,
-    string Remedy,
-    bool Retryable = false,
-    DiagnosticSeverity Severity = DiagnosticSeverity.Error);
+public sealed record DiagnosticEntry(string Code, string Title, FailureKind Kind, string Remedy);
 
 /// <summary>A catalogue entry applied to one address and one resource: the sentence a person reads.</summary>
 public sealed record Diagnostic(DiagnosticEntry Entry, string What)
@@ -23,7 +15,7 @@ public sealed record Diagnostic(DiagnosticEntry Entry, string What)
     /// <summary>"&lt;what happened&gt;. &lt;remedy&gt; [code]" — the code last so people can search for it.</summary>
     public string Message => $"{What}. {Entry.Remedy} [{Entry.Code}]";
 
-    public ResourceException ToException(Exception? inner = null) => new(Entry.Status, Message, inner);
+    public ResourceException ToException(Exception? inner = null) => new(Entry.Kind, Message, inner);
 }
 
 /// <summary>A cloud's error codes, each with its diagnostic.</summary>

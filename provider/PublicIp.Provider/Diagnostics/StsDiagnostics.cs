@@ -1,6 +1,5 @@
 using System.Net;
 using Amazon.Runtime;
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Protocol.Values;
 
@@ -15,30 +14,35 @@ public sealed class StsDiagnostics : IDiagnosticCatalogue
 {
     public static readonly StsDiagnostics Instance = new();
 
+    /// <summary>Not STS's code: no answer at all.</summary>
+    public const string EndpointUnreachable = "EndpointUnreachable";
+
     public IReadOnlyDictionary<string, DiagnosticEntry> Entries { get; } = new DiagnosticEntry[]
     {
-        new("AccessDenied", "the caller may not assume this role", StatusCode.PermissionDenied,
+        new("AccessDenied", "the caller may not assume this role", FailureKind.PermissionDenied,
             "The role's trust policy must name the calling principal (see `aws sts get-caller-identity`) and the caller needs sts:AssumeRole on the role; if the trust policy has an sts:ExternalId condition, set externalId to the value the role's owner gave you"),
-        new("ExpiredToken", "the credentials that sign the AssumeRole call have expired", StatusCode.Unauthenticated,
+        new("ExpiredToken", "the credentials that sign the AssumeRole call have expired", FailureKind.Unauthenticated,
             "Renew the base credentials (e.g. `aws sso login`, a fresh awsSessionToken, or the CI identity's token) and run the operation again"),
-        new("ExpiredTokenException", "the credentials that sign the AssumeRole call have expired", StatusCode.Unauthenticated,
+        new("ExpiredTokenException", "the credentials that sign the AssumeRole call have expired", FailureKind.Unauthenticated,
             "Renew the base credentials (e.g. `aws sso login`, a fresh awsSessionToken, or the CI identity's token) and run the operation again"),
-        new("InvalidClientTokenId", "STS does not know the access key that signs the AssumeRole call", StatusCode.Unauthenticated,
+        new("InvalidClientTokenId", "STS does not know the access key that signs the AssumeRole call", FailureKind.Unauthenticated,
             "Check publicip:awsAccessKey / awsProfile (or the AWS_* environment): the key may be deleted, inactive, or from another partition"),
-        new("SignatureDoesNotMatch", "STS rejected the signature of the AssumeRole call", StatusCode.Unauthenticated,
+        new("SignatureDoesNotMatch", "STS rejected the signature of the AssumeRole call", FailureKind.Unauthenticated,
             "Check that publicip:awsSecretKey belongs to publicip:awsAccessKey and that this machine's clock is right"),
-        new("RegionDisabledException", "STS is not activated in this region for the account", StatusCode.FailedPrecondition,
+        new("RegionDisabledException", "STS is not activated in this region for the account", FailureKind.FailedPrecondition,
             "Activate STS for the region in the IAM console (Account settings), or set awsStsEndpoint to an active region's endpoint"),
-        new("MalformedPolicyDocument", "the session policy is not a valid IAM policy", StatusCode.InvalidArgument,
+        new("MalformedPolicyDocument", "the session policy is not a valid IAM policy", FailureKind.InvalidInput,
             "Correct the role's policy setting (a JSON IAM policy document)"),
-        new("PackedPolicyTooLarge", "the session policy and tags are too large once packed", StatusCode.InvalidArgument,
+        new("PackedPolicyTooLarge", "the session policy and tags are too large once packed", FailureKind.InvalidInput,
             "Shorten the role's policy, policyArns or tags"),
-        new("ValidationError", "STS rejected a setting of the role to assume", StatusCode.InvalidArgument,
+        new("ValidationError", "STS rejected a setting of the role to assume", FailureKind.InvalidInput,
             "Check roleArn, sessionName and durationSeconds (it may not exceed the role's maximum session duration, and a role assumed by another role is limited to 3600 s)"),
-        new("InvalidIdentityToken", "STS rejected the web identity token", StatusCode.Unauthenticated,
+        new("InvalidIdentityToken", "STS rejected the web identity token", FailureKind.Unauthenticated,
             "Check AWS_WEB_IDENTITY_TOKEN_FILE and that the identity provider is registered in IAM"),
-        new("Throttling", "STS throttled the AssumeRole calls, and the SDK's retries ran out", StatusCode.Unavailable,
+        new("Throttling", "STS throttled the AssumeRole calls, and the SDK's retries ran out", FailureKind.Unavailable,
             "Run the operation again later, or raise publicip:awsMaxRetries"),
+        new(EndpointUnreachable, "STS could not be reached", FailureKind.Unavailable,
+            "Check publicip:awsStsEndpoint / awsRegion and the network path to STS, then run the operation again"),
     }.ToDictionary(e => e.Code, StringComparer.Ordinal);
 
     /// <summary>The failure of one hop, as the status and sentence the engine shows.</summary>
@@ -52,18 +56,17 @@ public sealed class StsDiagnostics : IDiagnosticCatalogue
                 var entry = known ?? new DiagnosticEntry(code, "STS answered with an error this provider does not know",
                     service.StatusCode switch
                     {
-                        >= HttpStatusCode.InternalServerError => StatusCode.Unavailable,
-                        HttpStatusCode.Forbidden => StatusCode.PermissionDenied,
-                        HttpStatusCode.Unauthorized => StatusCode.Unauthenticated,
-                        _ => StatusCode.FailedPrecondition,
+                        >= HttpStatusCode.InternalServerError => FailureKind.Unavailable,
+                        HttpStatusCode.Forbidden => FailureKind.PermissionDenied,
+                        HttpStatusCode.Unauthorized => FailureKind.Unauthenticated,
+                        _ => FailureKind.FailedPrecondition,
                     },
                     "Look the code up in the STS API reference, then run the operation again");
                 // STS's messages name the caller's ARN and the role, which help with trust policies; a SignatureDoesNotMatch
                 // also quotes the canonical request (the signing hop's session token among it), which is cut.
                 return new Diagnostic(entry, $"{where} failed: {entry.Title} (STS said: {Redactor.WithoutRequestEcho(service.Message)})").ToException(e);
             default:
-                var unreachable = new DiagnosticEntry("EndpointUnreachable", "STS could not be reached", StatusCode.Unavailable,
-                    "Check publicip:awsStsEndpoint / awsRegion and the network path to STS, then run the operation again");
+                var unreachable = Entries[EndpointUnreachable];
                 return new Diagnostic(unreachable, $"{where} failed: {unreachable.Title} ({e.GetType().Name})").ToException(e);
         }
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients.Alibaba;
 using PublicIp.Provider.Clients.Aws;
@@ -91,7 +92,7 @@ public static partial class ReferenceTables
         var t = new Table("code", "what it means", "remedy", "status", "retried?");
         foreach (var e in catalogue.Entries.Values.OrderBy(e => e.Code, StringComparer.Ordinal))
         {
-            t.Row(Code(e.Code), e.Title, e.Remedy, e.Status.ToString(), retried(e.Code));
+            t.Row(Code(e.Code), e.Title, e.Remedy, FailureStatus.NameOf(e.Kind), retried(e.Code));
         }
         return t.ToString();
     }
@@ -106,6 +107,11 @@ public static partial class ReferenceTables
         if (Ec2Limits.ServerErrorCodes.Contains(code))
         {
             how.Add("up to awsMaxRetries times (until the deadline when answered with HTTP 503)");
+        }
+        if (code is Ec2Diagnostics.CredentialsUnavailable or Ec2Diagnostics.EndpointUnreachable)
+        {
+            // Ec2Limits counts a call with no EC2 answer (the SDK's client errors included) as a server error.
+            how.Add("up to awsMaxRetries times");
         }
         how.AddRange(Ec2WaitFor.ByCall.Where(c => c.Codes.ContainsKey(code)).Select(c => $"on {c.Calls}, until the deadline"));
         return how.Count == 0 ? "no" : string.Join("; ", how);

@@ -1,7 +1,6 @@
 using System.Net;
 using DnsClient;
 using DnsClient.Protocol;
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Configuration;
@@ -162,7 +161,7 @@ public static class DnsGuard
             remedy.Add($"make {lookup.ResolverName} answer for {string.Join(", ", unknown.Select(u => u.Name))} (or set publicip:dnsResolver to one that can), then run the destroy again");
         }
         remedy.Add("if you are sure no name points at the address, remove the names from releaseGuardDnsNames and run `pulumi up` before destroying");
-        throw new ResourceException(StatusCode.FailedPrecondition,
+        throw new ResourceException(FailureKind.FailedPrecondition,
             $"refusing to release {subject}: {(pointing.Count > 0 ? $"DNS still points at {publicIp}" : "the release guard could not resolve every name")} " +
             $"(releaseGuardDnsNames, resolved with {lookup.ResolverName}); a released address goes back to the pool, and whoever allocates it next receives that traffic. " +
             "Nothing was changed and the address stays in the stack.\n" + string.Join("\n", lines) + "\nTo release it: " + string.Join("; or ", remedy) + ".");

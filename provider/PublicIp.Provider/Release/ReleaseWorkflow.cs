@@ -1,4 +1,3 @@
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 
 namespace PublicIp.Provider.Release;
@@ -121,7 +120,7 @@ public static class ReleaseWorkflow
             var plan = await RehearseAsync(steps, address, ct);
             var summary = $"destroy rehearsal (rehearseDeletes is on): {plan}. Nothing was changed and the resource stays in the stack";
             await call.Log.InfoAsync(summary);
-            throw new ResourceException(StatusCode.FailedPrecondition, summary);
+            throw new ResourceException(FailureKind.FailedPrecondition, summary);
         }
         await steps.PrepareAsync(address, dryRun: false, ct);
         var progress = ReleaseProgress.None;

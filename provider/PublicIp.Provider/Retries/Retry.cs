@@ -1,4 +1,3 @@
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 
 namespace PublicIp.Provider.Retries;
@@ -278,7 +277,7 @@ public sealed class Retry
             (timeoutKey is null ? "" : $", or give the resources more time with `customTimeouts: {{ {timeoutKey}: \"30m\" }}`") +
             $"; other tools using the same account and region spend the same budget: set `{_errors.RateScaleKey}` below 1 to leave them room, or above 1 if the cloud raised your limits" +
             (code is null ? "" : $" [{code}]");
-        return new ResourceException(StatusCode.Unavailable, message);
+        return new ResourceException(FailureKind.Unavailable, message);
     }
 
     private bool WithinWindow(Dictionary<string, long> firstNamed, string reason, TimeSpan window)

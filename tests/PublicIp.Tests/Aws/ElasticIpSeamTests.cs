@@ -1,7 +1,6 @@
 using System.Net;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Grpc.Core;
 using Moq;
 using PublicIp.Harness;
 using PublicIp.Protocol.Resources;
@@ -110,7 +109,7 @@ public class ElasticIpSeamTests
 
         var e = await Assert.ThrowsAsync<ResourceException>(() => Resource().DeleteAsync(Call(), Id, State(), PropertyMap.Empty));
 
-        Assert.Equal(StatusCode.PermissionDenied, e.Code);
+        Assert.Equal(FailureKind.PermissionDenied, e.Kind);
         Assert.Contains("ec2:ReleaseAddress", e.Message, StringComparison.Ordinal);
         Assert.Contains("'web'", e.Message, StringComparison.Ordinal);
         Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "ReleaseAddressAsync"], Calls);
@@ -126,7 +125,7 @@ public class ElasticIpSeamTests
 
         var e = await Assert.ThrowsAsync<ResourceException>(() => Resource(rehearse: true).DeleteAsync(Call(), Id, State(), PropertyMap.Empty));
 
-        Assert.Equal(StatusCode.FailedPrecondition, e.Code);
+        Assert.Equal(FailureKind.FailedPrecondition, e.Kind);
         Assert.Contains("would disassociate", e.Message, StringComparison.Ordinal);
         Assert.Equal(["DescribeAddressesAsync", "DescribeAddressesAttributeAsync", "DisassociateAddressAsync", "ReleaseAddressAsync"], Calls);
     }

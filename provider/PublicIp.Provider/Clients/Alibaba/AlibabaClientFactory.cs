@@ -1,5 +1,4 @@
 using System.Net;
-using Grpc.Core;
 using PublicIp.Alibaba;
 using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
@@ -107,15 +106,15 @@ public sealed class AlibabaClientFactory(Func<string, string?> environment, Time
         }
         catch (AlibabaCredentialsException e)
         {
-            throw new ResourceException(StatusCode.FailedPrecondition, e.Message);
+            throw new ResourceException(FailureKind.FailedPrecondition, e.Message);
         }
         catch (IOException)
         {
-            throw new ResourceException(StatusCode.FailedPrecondition, "the Alibaba Cloud CLI profile file (publicip:alicloudConfigFile or ~/.aliyun/config.json) could not be read");
+            throw new ResourceException(FailureKind.FailedPrecondition, "the Alibaba Cloud CLI profile file (publicip:alicloudConfigFile or ~/.aliyun/config.json) could not be read");
         }
         if (profile is null)
         {
-            throw new ResourceException(StatusCode.FailedPrecondition,
+            throw new ResourceException(FailureKind.FailedPrecondition,
                 "no Alibaba Cloud credentials are configured: set `pulumi config set --secret publicip:alicloudAccessKey <id>` and " +
                 "`pulumi config set --secret publicip:alicloudSecretKey <secret>`, or the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and " +
                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY), or an Alibaba Cloud CLI profile (`aliyun configure`, publicip:alicloudProfile)");

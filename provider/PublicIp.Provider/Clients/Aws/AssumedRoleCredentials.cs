@@ -53,7 +53,7 @@ public sealed class AssumedRoleCredentials : RefreshingAWSCredentials
             throw StsDiagnostics.Instance.Fail(e, _role.RoleArn, _hop, _hops);
         }
         var c = response.Credentials
-            ?? throw new ResourceException(Grpc.Core.StatusCode.Unavailable, $"sts:AssumeRole of {_role.RoleArn} answered without credentials; run the operation again");
+            ?? throw new ResourceException(FailureKind.Unavailable, $"sts:AssumeRole of {_role.RoleArn} answered without credentials; run the operation again");
         var now = _clock.GetUtcNow().UtcDateTime;
         var expiration = c.Expiration?.ToUniversalTime() ?? now.AddSeconds(_role.DurationSeconds);
         var lifetime = expiration - now;

@@ -4,7 +4,6 @@ using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
-using Grpc.Core;
 using PublicIp.Protocol.Host;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Configuration;
@@ -25,12 +24,12 @@ public sealed class Ec2ClientFactory(ISecretSink? secrets = null) : IEc2ClientFa
         SdkRuntimeDependencies.Ensure();
         if (string.IsNullOrEmpty(config.Region))
         {
-            throw new ResourceException(StatusCode.FailedPrecondition,
+            throw new ResourceException(FailureKind.FailedPrecondition,
                 "no AWS region is configured: set it with `pulumi config set publicip:awsRegion <region>` or the AWS_REGION environment variable");
         }
         if (!RegionIds.IsAws(config.Region))
         {
-            throw new ResourceException(StatusCode.InvalidArgument, RegionIds.AwsProblem("awsRegion", config.Region));
+            throw new ResourceException(FailureKind.InvalidInput, RegionIds.AwsProblem("awsRegion", config.Region));
         }
         // One attempt per EC2 call: Retries.Retry decides every retry (throttling until the deadline, server errors up
         // to awsMaxRetries), so the SDK's retries and its shared retry quota never stack with it.
@@ -58,7 +57,7 @@ public sealed class Ec2ClientFactory(ISecretSink? secrets = null) : IEc2ClientFa
         }
         catch (AmazonClientException)
         {
-            throw new ResourceException(StatusCode.FailedPrecondition,
+            throw new ResourceException(FailureKind.FailedPrecondition,
                 "awsAssumeRole needs credentials to call sts:AssumeRole with, and none were found: set publicip:awsProfile or " +
                 "publicip:awsAccessKey/awsSecretKey, or provide them through the AWS_* environment, web identity, SSO or an instance role");
         }
@@ -131,12 +130,12 @@ public sealed class Ec2ClientFactory(ISecretSink? secrets = null) : IEc2ClientFa
         }
         if (!store.TryGetProfile(options.SourceProfile, out var source))
         {
-            throw new ResourceException(StatusCode.FailedPrecondition,
+            throw new ResourceException(FailureKind.FailedPrecondition,
                 $"the AWS profile '{profile.Name}' names source_profile '{options.SourceProfile}', which was not found in the shared credentials or config file");
         }
         var signer = RoleOfProfile(config, store, source, depth + 1)
             ?? (store.TryGetAWSCredentials(source.Name, out var sourceCredentials) ? sourceCredentials : null)
-            ?? throw new ResourceException(StatusCode.FailedPrecondition,
+            ?? throw new ResourceException(FailureKind.FailedPrecondition,
                 $"the AWS profile '{profile.Name}' names source_profile '{source.Name}', which holds no credentials");
         var role = new RoleToAssume(options.RoleArn, string.IsNullOrEmpty(options.RoleSessionName) ? RoleConfig.DefaultSessionName : options.RoleSessionName,
             string.IsNullOrEmpty(options.ExternalID) ? null : options.ExternalID, RoleConfig.Aws.DefaultDuration, null, [],
@@ -163,7 +162,7 @@ public sealed class Ec2ClientFactory(ISecretSink? secrets = null) : IEc2ClientFa
             {
                 return profileCredentials;
             }
-            throw new ResourceException(StatusCode.FailedPrecondition,
+            throw new ResourceException(FailureKind.FailedPrecondition,
                 $"the AWS profile '{config.Profile}' was not found in the shared credentials or config file");
         }
         return null; // the SDK's default chain: environment, web identity, container and instance roles

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Resources.Aws;
@@ -38,12 +37,12 @@ public sealed class GetElasticIp(CloudClients clients) : Function<AddressQuery, 
         switch (matches.Count)
         {
             case 0:
-                throw new ResourceException(StatusCode.NotFound,
+                throw new ResourceException(FailureKind.NotFound,
                     $"{Token}: no Elastic IP in {clients.Config.Aws.Region} matches {criteria} (0 matched); check the arguments, the provider's " +
                     "region and account, or use publicip:aws:getElasticIps when none is an acceptable answer");
             case > 1:
                 var shown = string.Join(", ", matches.Take(ShownMatches).Select(a => a.AllocationId is { Length: > 0 } id ? $"{a.PublicIp} ({id})" : a.PublicIp));
-                throw new ResourceException(StatusCode.FailedPrecondition,
+                throw new ResourceException(FailureKind.FailedPrecondition,
                     $"{Token}: {matches.Count} Elastic IPs in {clients.Config.Aws.Region} match {criteria}, but it needs exactly one: " +
                     $"{shown}{(matches.Count > ShownMatches ? ", …" : "")}; add filters or tags that tell them apart, name allocationId, or use " +
                     "publicip:aws:getElasticIps for all of them");

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using PublicIp.Alibaba;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients;
@@ -49,7 +48,7 @@ internal static class EipAllocation
                         }
                         break;
                     default:
-                        throw new ResourceException(StatusCode.FailedPrecondition, OwnershipMarks.InterruptedCreateMessage(call.Urn, [.. left.Select(Describe)], left[0].AllocationId, $"--alicloud-region {alibaba.RegionId}"));
+                        throw new ResourceException(FailureKind.FailedPrecondition, OwnershipMarks.InterruptedCreateMessage(call.Urn, [.. left.Select(Describe)], left[0].AllocationId, $"--alicloud-region {alibaba.RegionId}"));
                 }
             }
             request = request with { Tags = OwnershipMarks.Merge(request.Tags ?? new Dictionary<string, string>(), OwnershipMarks.For(call.Urn, token, alibaba.Time.GetUtcNow())) };

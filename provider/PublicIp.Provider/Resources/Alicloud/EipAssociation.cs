@@ -152,8 +152,8 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
     {
         var alibaba = clients.Alibaba(args.RegionId);
         // Check makes both required; an engine that sends unchecked inputs still gets an answer naming the property.
-        var allocationId = args.AllocationId ?? throw new ResourceException(Grpc.Core.StatusCode.InvalidArgument, "'allocationId' is required");
-        var instanceId = args.InstanceId ?? throw new ResourceException(Grpc.Core.StatusCode.InvalidArgument, "'instanceId' is required");
+        var allocationId = args.AllocationId ?? throw new ResourceException(FailureKind.InvalidInput, "'allocationId' is required");
+        var instanceId = args.InstanceId ?? throw new ResourceException(FailureKind.InvalidInput, "'instanceId' is required");
         var instanceType = args.InstanceType ?? EipFinder.InferInstanceType(instanceId);
         var eip = await SettledAsync(call, alibaba, allocationId)
             ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"associating {Subject(call, allocationId)}").ToException();
@@ -161,7 +161,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
         if (eip.InstanceId is { } holder && holder != instanceId)
         {
             // AssociateEipAddress would answer IncorrectEipStatus until the deadline: say at once what holds it.
-            throw new ResourceException(Grpc.Core.StatusCode.FailedPrecondition,
+            throw new ResourceException(FailureKind.FailedPrecondition,
                 $"{doing} failed: the EIP is associated with {eip.InstanceType} {holder}. An EIP holds one association at a time: unassociate it " +
                 "(remove the other EipAssociation, or instanceId from its EipAddress), then run `pulumi up` again");
         }
@@ -187,7 +187,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
         var parts = id.Split(':');
         if (parts is not [{ Length: > 0 } allocationId, { Length: > 0 } instanceId])
         {
-            throw new ResourceException(Grpc.Core.StatusCode.InvalidArgument,
+            throw new ResourceException(FailureKind.InvalidInput,
                 $"'{id}' is not an id of {Token}: import it as <allocationId>:<instanceId>, e.g. eip-bp1abc:i-bp1xyz");
         }
         var alibaba = clients.Alibaba(old?.RegionId, oldArgs?.RegionId);
@@ -231,7 +231,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
             var summary = $"destroy rehearsal (rehearseDeletes is on): would be {doing} and leave the EIP allocated; the VPC API has no DryRun for " +
                 "UnassociateEipAddress, so only its status was checked, read-only. Nothing was changed and the resource stays in the stack";
             await call.Log.InfoAsync(summary);
-            throw new ResourceException(Grpc.Core.StatusCode.FailedPrecondition, summary);
+            throw new ResourceException(FailureKind.FailedPrecondition, summary);
         }
         await call.Log.StatusAsync(doing);
         await _diagnostics.GuardAsync(doing, () => AlibabaRetry.RunAsync("UnassociateEipAddress", AlibabaRetry.Unassociate, async c =>

@@ -169,7 +169,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         if (args.IpAddress is { } wanted && existing is not null && existing != wanted)
         {
             // A repeat AllocatePublicIpAddress returns the address the instance has, not the one asked for.
-            throw new ResourceException(Grpc.Core.StatusCode.AlreadyExists,
+            throw new ResourceException(FailureKind.AlreadyExists,
                 $"{doing}: the instance already has public IP {existing}, and ECS gives an instance only one; to get {wanted}, destroy the resource " +
                 "that holds the current address first (or set the resource option deleteBeforeReplace) [AllocatedAlready]");
         }
@@ -268,7 +268,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 var problems = resource.Preflight(instance, state.VpcRelease, alibaba.Time.GetUtcNow());
                 if (problems.Count > 0)
                 {
-                    throw new ResourceException(problems[0].Entry.Status,
+                    throw new ResourceException(problems[0].Entry.Kind,
                         "destroy rehearsal (rehearseDeletes is on) found that the release would fail: " + string.Join(" | ", problems.Select(p => p.Message)) +
                         ". Nothing was changed and the resource stays in the stack");
                 }
@@ -337,7 +337,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 c => alibaba.Ecs.ConvertNatPublicIpToEipAsync(new ConvertNatPublicIpToEipRequest(instance.InstanceId, alibaba.RegionId), c), alibaba.Retry(call)));
             var converted = await resource.FindInstanceAsync(alibaba, instance.InstanceId, call);
             var allocationId = converted?.EipAllocationId
-                ?? throw new ResourceException(Grpc.Core.StatusCode.FailedPrecondition,
+                ?? throw new ResourceException(FailureKind.FailedPrecondition,
                     $"{doing}: ConvertNatPublicIpToEip succeeded but {instance.InstanceId} reports no EIP; find the EIP with address {state.IpAddress} in the VPC console " +
                     "and release it (the resource stays in the stack)");
             await ReleaseConvertedEipAsync(allocationId, dryRun: false);

@@ -519,7 +519,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
 
     /// <summary>A reverse DNS step that did not reach its goal; <c>Accepted</c>: EC2 took the request and may still apply it.</summary>
     private sealed class ReverseDnsException(bool Accepted, string message)
-        : ResourceException(Grpc.Core.StatusCode.FailedPrecondition, message)
+        : ResourceException(FailureKind.FailedPrecondition, message)
     {
         public bool Accepted { get; } = Accepted;
     }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Aws;
@@ -53,7 +52,7 @@ internal static class ElasticIpAllocation
                     }
                     break;
                 default:
-                    throw new ResourceException(StatusCode.FailedPrecondition, OwnershipMarks.InterruptedCreateMessage(call.Urn, [.. left.Select(Describe)], left[0].AllocationId,
+                    throw new ResourceException(FailureKind.FailedPrecondition, OwnershipMarks.InterruptedCreateMessage(call.Urn, [.. left.Select(Describe)], left[0].AllocationId,
                         $"--aws-region {config.Aws.Region}",
                         config.InterruptedCreates == ProviderConfig.InterruptedCreatesAdopt ? "interruptedCreates is \"adopt\", but none of them matches this resource's allocation inputs and association now. " : null));
             }

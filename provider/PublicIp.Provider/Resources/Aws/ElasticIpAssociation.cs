@@ -150,7 +150,7 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
         var named = AddressIdentity.Of(args.AllocationId, args.PublicIp);
         var address = named.Id is { Length: > 0 } id
             ? id
-            : throw new ResourceException(Grpc.Core.StatusCode.InvalidArgument, "'allocationId' (or 'publicIp' for a standard address) is required");
+            : throw new ResourceException(FailureKind.InvalidInput, "'allocationId' (or 'publicIp' for a standard address) is required");
         var subject = Subject(call, args.PublicIp ?? args.AllocationId);
         await call.Log.StatusAsync($"associating {address} with {args.InstanceId ?? args.NetworkInterfaceId}");
         var associated = await ElasticIp.Ec2Async(retry, "AssociateAddress", subject,
@@ -234,7 +234,7 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
             var summary = $"destroy rehearsal (rehearseDeletes is on): would disassociate {subject} (ec2:DisassociateAddress DryRun passed) and leave the address allocated. " +
                 "Nothing was changed and the resource stays in the stack";
             await call.Log.InfoAsync(summary);
-            throw new ResourceException(Grpc.Core.StatusCode.FailedPrecondition, summary);
+            throw new ResourceException(FailureKind.FailedPrecondition, summary);
         }
         if (state.AssociationId.Length == 0)
         {

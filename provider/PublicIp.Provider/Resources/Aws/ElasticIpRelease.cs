@@ -1,6 +1,5 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Grpc.Core;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Configuration;
@@ -89,7 +88,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
         }
         var record = ptr.Shown!;
         var region = _region is null ? "" : $" --region {_region}";
-        throw new ResourceException(StatusCode.FailedPrecondition,
+        throw new ResourceException(FailureKind.FailedPrecondition,
             $"{Subject(live.Address)} has the reverse DNS (PTR) record {record}{(ptr.Record is null ? " (being set)" : "")}, which this stack did not set" +
             $"{(_state.ReverseDnsName is { } ours ? $" (it set {ours})" : "")}; EC2 refuses to release an address while a PTR record is set (InvalidAddress.PtrSet), " +
             "so nothing was changed and the address stays in the stack. " +
@@ -133,7 +132,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
         }
         catch (PtrStillPendingException)
         {
-            throw new ResourceException(StatusCode.DeadlineExceeded,
+            throw new ResourceException(FailureKind.DeadlineExceeded,
                 $"ec2:ResetAddressAttribute on {Subject(live)}: EC2 still reports the removal of the reverse DNS record {record} PENDING after {_time.GetElapsedTime(_started).TotalSeconds:0} s, " +
                 "so the address was not released and stays in the stack; run the destroy again in a few minutes (or allow longer with customTimeouts)");
         }
@@ -143,7 +142,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
         }
         if (settled.BlocksRelease)
         {
-            throw new ResourceException(StatusCode.FailedPrecondition,
+            throw new ResourceException(FailureKind.FailedPrecondition,
                 $"ec2:ResetAddressAttribute on {Subject(live)}: EC2 still reports the reverse DNS record {settled.Shown}" +
                 (settled.UpdateReason is { } why ? $" (EC2 said: {why})" : "") +
                 "; the address was not released and stays in the stack. Run the destroy again; if it persists, ask AWS Support to remove the PTR record");
@@ -296,7 +295,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
                 {
                     // EC2's answer to a release naming another border group: the address is not gone, and never treated so.
                     var actual = AddressFinder.Present(lookup.Address!.NetworkBorderGroup);
-                    throw new ResourceException(StatusCode.FailedPrecondition, Ec2Diagnostics.Instance.Explain(e, "ReleaseAddress", Subject(live),
+                    throw new ResourceException(FailureKind.FailedPrecondition, Ec2Diagnostics.Instance.Explain(e, "ReleaseAddress", Subject(live),
                         actual is null
                             ? $"the release named network border group '{borderGroup ?? "(none)"}', and DescribeAddresses still lists the address"
                             : $"the address is in network border group '{actual}', but the release named '{borderGroup ?? "(none)"}'").Message, e);
