@@ -25,3 +25,43 @@ public interface IDiagnosticCatalogue
 
     DiagnosticEntry? Find(string code) => Entries.GetValueOrDefault(code);
 }
+
+/// <summary>
+/// The one idiom every cloud's failures go through (EC2, STS, Alibaba Cloud), so a resource or the release workflow
+/// reads the same way whichever cloud it calls. <c>doing</c> is what the provider was doing, in words that name the
+/// address and the resource (EC2 and STS name the IAM action: <see cref="Ec2Diagnostics.Calling"/>,
+/// <see cref="StsDiagnostics.Assuming"/>); <c>detail</c> adds what else the person reading it needs to know.
+/// </summary>
+public abstract class CloudDiagnostics : IDiagnosticCatalogue
+{
+    public abstract IReadOnlyDictionary<string, DiagnosticEntry> Entries { get; }
+
+    public DiagnosticEntry? Find(string code) => Entries.GetValueOrDefault(code);
+
+    /// <summary>Failures the catalogue explains: the cloud's answers and transport errors, never bugs or cancellation.</summary>
+    public abstract bool IsCloudFailure(Exception e);
+
+    /// <summary>The diagnostic for a failed call.</summary>
+    public abstract Diagnostic Explain(Exception e, string doing, string? detail = null);
+
+    /// <summary>A diagnostic found without a failed call (a read-only preflight, a state the provider saw itself).</summary>
+    public Diagnostic Diagnose(string code, string doing) => new(Entries[code], $"{doing}: {Entries[code].Title}");
+
+    /// <summary>The failure as the exception the engine reports (state is kept: nothing is removed on an error).</summary>
+    public ResourceException Fail(Exception e, string doing, string? detail = null) => Explain(e, doing, detail).ToException(e);
+
+    /// <summary>Runs one cloud step; a cloud failure leaves as its diagnostic, anything else (cancellation, bugs) unchanged.</summary>
+    public async Task<T> GuardAsync<T>(string doing, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (Exception e) when (IsCloudFailure(e))
+        {
+            throw Fail(e, doing);
+        }
+    }
+
+    public Task GuardAsync(string doing, Func<Task> step) => GuardAsync<bool>(doing, async () => { await step(); return true; });
+}

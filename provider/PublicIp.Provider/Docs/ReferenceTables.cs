@@ -31,7 +31,7 @@ public static partial class ReferenceTables
         tables["ec2-diagnostics"] = DiagnosticsTable(Ec2Diagnostics.Instance, Ec2Retried);
         tables["sts-diagnostics"] = DiagnosticsTable(StsDiagnostics.Instance, _ => "by the AWS SDK's STS client (awsMaxRetries times)");
         tables["ec2-retried"] = Ec2RetriedTable();
-        tables["alibaba-diagnostics"] = DiagnosticsTable(new AlibabaDiagnostics(), AlibabaRetried);
+        tables["alibaba-diagnostics"] = DiagnosticsTable(AlibabaDiagnostics.Instance, AlibabaRetried);
         tables["alibaba-retried"] = AlibabaRetriedTable();
         return tables;
     }
@@ -108,7 +108,7 @@ public static partial class ReferenceTables
         {
             how.Add("up to awsMaxRetries times (until the deadline when answered with HTTP 503)");
         }
-        if (code is Ec2Diagnostics.CredentialsUnavailable or Ec2Diagnostics.EndpointUnreachable)
+        if (code is Ec2ErrorCodes.CredentialsUnavailable or Ec2ErrorCodes.EndpointUnreachable)
         {
             // Ec2Limits counts a call with no EC2 answer (the SDK's client errors included) as a server error.
             how.Add("up to awsMaxRetries times");
@@ -124,7 +124,7 @@ public static partial class ReferenceTables
         {
             how.Add("until the deadline");
         }
-        if (AlibabaLimits.ServerErrorCodes.Contains(code) || code is AlibabaDiagnostics.TransportTimeout or AlibabaDiagnostics.TransportFailure)
+        if (AlibabaLimits.ServerErrorCodes.Contains(code) || code is AlibabaErrorCodes.TransportTimeout or AlibabaErrorCodes.TransportFailure)
         {
             how.Add("up to alicloudMaxRetries times");
         }

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Net;
 using PublicIp.Alibaba;
+using PublicIp.Provider.Diagnostics;
 
 namespace PublicIp.Provider.Retries;
 
@@ -28,10 +29,10 @@ public sealed class AlibabaLimits(int maxServerErrorRetries) : ITransientErrors
     public int MaxServerErrorRetries { get; } = maxServerErrorRetries;
 
     /// <summary>Waited out until the operation's deadline like throttling (any code containing "Throttling"), as is any HTTP 503.</summary>
-    public static readonly FrozenSet<string> WaitedOutCodes = FrozenSet.ToFrozenSet(["ServiceUnavailable"], StringComparer.Ordinal);
+    public static readonly FrozenSet<string> WaitedOutCodes = FrozenSet.ToFrozenSet([AlibabaErrorCodes.ServiceUnavailable], StringComparer.Ordinal);
 
     /// <summary>Server errors, retried up to alicloudMaxRetries times (as is any other HTTP 5xx and a transport failure).</summary>
-    public static readonly FrozenSet<string> ServerErrorCodes = FrozenSet.ToFrozenSet(["SystemBusy", "InternalError"], StringComparer.Ordinal);
+    public static readonly FrozenSet<string> ServerErrorCodes = FrozenSet.ToFrozenSet([AlibabaErrorCodes.SystemBusy, AlibabaErrorCodes.InternalError], StringComparer.Ordinal);
 
     public Transient? Classify(Exception e) => e switch
     {
@@ -40,7 +41,7 @@ public sealed class AlibabaLimits(int maxServerErrorRetries) : ITransientErrors
         AlibabaApiException { HttpStatus: HttpStatusCode.ServiceUnavailable } a => new Transient(TransientKind.Throttled, a.Code, a.RetryAfter),
         AlibabaApiException a when ServerErrorCodes.Contains(a.Code) => new Transient(TransientKind.ServerError, a.Code, a.RetryAfter),
         AlibabaApiException { HttpStatus: >= HttpStatusCode.InternalServerError } a => new Transient(TransientKind.ServerError, a.Code, a.RetryAfter),
-        AlibabaTransportException t => new Transient(TransientKind.ServerError, t.IsTimeout ? "Transport.Timeout" : "Transport.Failure"),
+        AlibabaTransportException t => new Transient(TransientKind.ServerError, t.IsTimeout ? AlibabaErrorCodes.TransportTimeout : AlibabaErrorCodes.TransportFailure),
         _ => null,
     };
 }

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Net;
 using Amazon.EC2;
 using Amazon.Runtime;
+using PublicIp.Provider.Diagnostics;
 
 namespace PublicIp.Provider.Retries;
 
@@ -33,10 +34,10 @@ public sealed class Ec2Limits(int maxServerErrorRetries) : ITransientErrors
 
     /// <summary>Throttling, waited out until the operation's deadline (as is any HTTP 503).</summary>
     public static readonly FrozenSet<string> ThrottlingCodes =
-        FrozenSet.ToFrozenSet(["RequestLimitExceeded", "Throttling", "ThrottlingException", "RequestThrottled"], StringComparer.Ordinal);
+        FrozenSet.ToFrozenSet([Ec2ErrorCodes.RequestLimitExceeded, Ec2ErrorCodes.Throttling, Ec2ErrorCodes.ThrottlingException, Ec2ErrorCodes.RequestThrottled], StringComparer.Ordinal);
 
     /// <summary>Server errors, retried up to awsMaxRetries times (as is any other HTTP 5xx and a call with no answer).</summary>
-    public static readonly FrozenSet<string> ServerErrorCodes = FrozenSet.ToFrozenSet(["InternalError", "Unavailable", "ServiceUnavailable"], StringComparer.Ordinal);
+    public static readonly FrozenSet<string> ServerErrorCodes = FrozenSet.ToFrozenSet([Ec2ErrorCodes.InternalError, Ec2ErrorCodes.Unavailable, Ec2ErrorCodes.ServiceUnavailable], StringComparer.Ordinal);
 
     public Transient? Classify(Exception e) => e switch
     {

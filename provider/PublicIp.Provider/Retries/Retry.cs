@@ -1,4 +1,5 @@
 using PublicIp.Protocol.Resources;
+using PublicIp.Provider.Diagnostics;
 
 namespace PublicIp.Provider.Retries;
 
@@ -39,7 +40,7 @@ public interface ITransientErrors
 /// var retry = clients.Ec2Retry(call);
 /// var found = await retry.RunAsync("DescribeAddresses", subject, c => ec2.DescribeAddressesAsync(request, c));
 /// await retry.RunAsync("ReleaseAddress", subject, c => ec2.ReleaseAddressAsync(release, c),
-///     waitFor: e => Ec2Diagnostics.Is(e, "InvalidIPAddress.InUse") ? "EC2 still sees the address associated" : null);
+///     waitFor: e => Ec2Diagnostics.Is(e, Ec2ErrorCodes.InvalidIPAddressInUse) ? "EC2 still sees the address associated" : null);
 /// var eip = await retry.PollAsync("DescribeEipAddresses", subject, "to become Available",
 ///     c => EipFinder.FindAsync(alibaba, id, c), e => e?.Status == "Available", e => e?.Status ?? "gone");
 /// </code>
@@ -241,7 +242,7 @@ public sealed class Retry
                 {
                     granted.Result.Dispose(); // granted just before the cancel: not used
                 }
-                throw ThrottledPastDeadline(action, subject, throttles > 0 ? "RequestLimitExceeded" : null, started, throttles);
+                throw ThrottledPastDeadline(action, subject, throttles > 0 ? Ec2ErrorCodes.RequestLimitExceeded : null, started, throttles);
             }
             await _call.Log.StatusAsync(
                 $"waiting for the {_budget.Name} rate limit before {Name(action)}{On(subject)} ({_budget.Queued(action)} requests queued, " +

@@ -70,18 +70,18 @@ public class Ec2DiagnosticsTests
     public void Failures_without_an_EC2_answer_are_catalogued_so_the_README_lists_them()
     {
         var noCredentials = new Amazon.Runtime.AmazonClientException("Unable to get IAM security credentials");
-        var d = Catalogue.Explain(noCredentials, "DescribeAddresses", "x of y");
-        Assert.Same(Catalogue.Entries[Ec2Diagnostics.CredentialsUnavailable], d.Entry);
+        var d = Catalogue.Explain(noCredentials, Ec2Diagnostics.Calling("DescribeAddresses", "x of y"));
+        Assert.Same(Catalogue.Entries[Ec2ErrorCodes.CredentialsUnavailable], d.Entry);
         Assert.Equal(FailureKind.Unauthenticated, d.Entry.Kind);
-        Assert.Same(Catalogue.Entries[Ec2Diagnostics.EndpointUnreachable],
-            Catalogue.Explain(new HttpRequestException("no route"), "DescribeAddresses", "x of y").Entry);
+        Assert.Same(Catalogue.Entries[Ec2ErrorCodes.EndpointUnreachable],
+            Catalogue.Explain(new HttpRequestException("no route"), Ec2Diagnostics.Calling("DescribeAddresses", "x of y")).Entry);
     }
 
     [Fact]
     public void A_diagnostic_names_the_IAM_action_the_address_the_resource_and_the_code()
     {
         var e = new AmazonEC2Exception("You are not authorized to perform this operation.") { ErrorCode = "UnauthorizedOperation", StatusCode = HttpStatusCode.Forbidden };
-        var d = Catalogue.Explain(e, "ReleaseAddress", "203.0.113.5 (eipalloc-0abc) of publicip:aws:ElasticIp 'web'");
+        var d = Catalogue.Explain(e, Ec2Diagnostics.Calling("ReleaseAddress", "203.0.113.5 (eipalloc-0abc) of publicip:aws:ElasticIp 'web'"));
         Assert.Equal(FailureKind.PermissionDenied, d.ToException().Kind);
         Assert.StartsWith("ec2:ReleaseAddress on 203.0.113.5 (eipalloc-0abc) of publicip:aws:ElasticIp 'web' failed:", d.Message, StringComparison.Ordinal);
         Assert.EndsWith("[UnauthorizedOperation]", d.Message, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public class Ec2DiagnosticsTests
     public void Unknown_codes_keep_the_code_and_EC2s_message_and_are_never_a_bug_status(HttpStatusCode http, FailureKind expected)
     {
         var e = new AmazonEC2Exception("Something new happened") { ErrorCode = "Brand.NewCode", StatusCode = http };
-        var d = Catalogue.Explain(e, "AssociateAddress", "203.0.113.5 of publicip:aws:ElasticIp 'web'");
+        var d = Catalogue.Explain(e, Ec2Diagnostics.Calling("AssociateAddress", "203.0.113.5 of publicip:aws:ElasticIp 'web'"));
         Assert.Equal(expected, d.Entry.Kind);
         Assert.Contains("[Brand.NewCode]", d.Message, StringComparison.Ordinal);
         Assert.Contains("Something new happened", d.Message, StringComparison.Ordinal);
@@ -114,9 +114,9 @@ public class Ec2DiagnosticsTests
     [Fact]
     public void Transport_failures_are_Unavailable_not_bugs()
     {
-        var d = Catalogue.Explain(new HttpRequestException("connection refused"), "DescribeAddresses", "x of y");
+        var d = Catalogue.Explain(new HttpRequestException("connection refused"), Ec2Diagnostics.Calling("DescribeAddresses", "x of y"));
         Assert.Equal(FailureKind.Unavailable, d.Entry.Kind);
-        Assert.True(Ec2Diagnostics.IsCloudFailure(new HttpRequestException("x")));
-        Assert.False(Ec2Diagnostics.IsCloudFailure(new InvalidOperationException("bug")));
+        Assert.True(Ec2Diagnostics.Instance.IsCloudFailure(new HttpRequestException("x")));
+        Assert.False(Ec2Diagnostics.Instance.IsCloudFailure(new InvalidOperationException("bug")));
     }
 }

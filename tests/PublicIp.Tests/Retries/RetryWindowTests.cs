@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.EC2;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients.Aws;
+using PublicIp.Provider.Diagnostics;
 using PublicIp.Provider.Retries;
 
 namespace PublicIp.Tests.Retries;
@@ -67,7 +68,7 @@ public class RetryWindowTests
     }
 
     private static AmazonEC2Exception InUse() =>
-        new("The address is in use.") { ErrorCode = Ec2WaitFor.InUse, StatusCode = HttpStatusCode.BadRequest };
+        new("The address is in use.") { ErrorCode = Ec2ErrorCodes.InvalidIPAddressInUse, StatusCode = HttpStatusCode.BadRequest };
 
     /// <summary>Releases that EC2 keeps refusing as in use; returns how many were sent and how long (on the clock) it took.</summary>
     private static async Task<(int Attempts, TimeSpan Took)> ReleaseRefusedAsync(Retry retry, JumpingClock clock, Func<Exception, TimeSpan?>? waitAtMost)
@@ -78,8 +79,8 @@ public class RetryWindowTests
         {
             attempts++;
             throw InUse();
-        }, e => e is AmazonEC2Exception { ErrorCode: Ec2WaitFor.InUse } ? Why : null, waitAtMost: waitAtMost).WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(Ec2WaitFor.InUse, refused.ErrorCode);
+        }, e => e is AmazonEC2Exception { ErrorCode: Ec2ErrorCodes.InvalidIPAddressInUse } ? Why : null, waitAtMost: waitAtMost).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(Ec2ErrorCodes.InvalidIPAddressInUse, refused.ErrorCode);
         return (attempts, clock.Elapsed - from);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using PublicIp.Alibaba;
 using PublicIp.Provider.Retries;
+using static PublicIp.Provider.Diagnostics.AlibabaErrorCodes;
 
 namespace PublicIp.Provider.Clients.Alibaba;
 
@@ -13,33 +14,33 @@ public static class AlibabaRetry
 {
     /// <summary>AllocateEipAddress.</summary>
     public static readonly FrozenSet<string> Allocate = FrozenSet.ToFrozenSet(
-        ["OperationConflict", "LastTokenProcessing", "IncorrectStatus", "SystemBusy", "ServiceUnavailable", "FrequentPurchase.EIP"], StringComparer.Ordinal);
+        [OperationConflict, LastTokenProcessing, IncorrectStatus, SystemBusy, ServiceUnavailable, FrequentPurchaseEIP], StringComparer.Ordinal);
 
     /// <summary>AssociateEipAddress.</summary>
     public static readonly FrozenSet<string> Associate = FrozenSet.ToFrozenSet(
-        ["TaskConflict", "OperationConflict", "IncorrectStatus", "ServiceUnavailable", "SystemBusy", "LastTokenProcessing", "IncorrectEipStatus",
-         "InvalidBindingStatus", "IncorrectInstanceStatus", "IncorrectStatus.NatGateway", "InvalidStatus.EcsStatusNotSupport",
-         "InvalidStatus.InstanceHasBandWidth", "InvalidStatus.EniStatusNotSupport", "OperationFailed.EcsMigrating"], StringComparer.Ordinal);
+        [TaskConflict, OperationConflict, IncorrectStatus, ServiceUnavailable, SystemBusy, LastTokenProcessing, IncorrectEipStatus,
+         InvalidBindingStatus, IncorrectInstanceStatus, IncorrectStatusNatGateway, InvalidStatusEcsStatusNotSupport,
+         InvalidStatusInstanceHasBandWidth, InvalidStatusEniStatusNotSupport, OperationFailedEcsMigrating], StringComparer.Ordinal);
 
     /// <summary>UnassociateEipAddress.</summary>
     public static readonly FrozenSet<string> Unassociate = FrozenSet.ToFrozenSet(
-        ["OperationConflict", "IncorrectStatus", "ServiceUnavailable", "SystemBusy", "LastTokenProcessing", "OperationFailed.LastTokenProcessing",
-         "IncorrectEipStatus", "InvalidBindingStatus", "IncorrectInstanceStatus", "IncorrectHaVipStatus", "TaskConflict",
-         "InvalidIpStatus.HasBeenUsedBySnatTable", "InvalidIpStatus.HasBeenUsedByForwardEntry", "InvalidStatus.EniStatusNotSupport",
-         "InvalidStatus.EcsStatusNotSupport", "InvalidStatus.NotAllow", "InvalidStatus.SnatOrDnat"], StringComparer.Ordinal);
+        [OperationConflict, IncorrectStatus, ServiceUnavailable, SystemBusy, LastTokenProcessing, OperationFailedLastTokenProcessing,
+         IncorrectEipStatus, InvalidBindingStatus, IncorrectInstanceStatus, IncorrectHaVipStatus, TaskConflict,
+         InvalidIpStatusHasBeenUsedBySnatTable, InvalidIpStatusHasBeenUsedByForwardEntry, InvalidStatusEniStatusNotSupport,
+         InvalidStatusEcsStatusNotSupport, InvalidStatusNotAllow, InvalidStatusSnatOrDnat], StringComparer.Ordinal);
 
     /// <summary>ReleaseEipAddress.</summary>
     public static readonly FrozenSet<string> ReleaseEip = FrozenSet.ToFrozenSet(
-        ["OperationConflict", "LastTokenProcessing", "IncorrectStatus", "SystemBusy", "ServiceUnavailable", "IncorrectEipStatus",
-         "TaskConflict", "TaskConflict.AssociateGlobalAccelerationInstance"], StringComparer.Ordinal);
+        [OperationConflict, LastTokenProcessing, IncorrectStatus, SystemBusy, ServiceUnavailable, IncorrectEipStatus,
+         TaskConflict, TaskConflictAssociateGlobalAccelerationInstance], StringComparer.Ordinal);
 
     /// <summary>ModifyEipAddressAttribute, TagResources, UntagResources.</summary>
     public static readonly FrozenSet<string> Modify = FrozenSet.ToFrozenSet(
-        ["OperationConflict", "LastTokenProcessing", "IncorrectStatus", "IncorrectStatus.ResourceStatus", "SystemBusy", "ServiceUnavailable",
-         "TaskConflict", "VPC_TASK_CONFLICT"], StringComparer.Ordinal);
+        [OperationConflict, LastTokenProcessing, IncorrectStatus, IncorrectStatusResourceStatus, SystemBusy, ServiceUnavailable,
+         TaskConflict, VpcTaskConflict], StringComparer.Ordinal);
 
     /// <summary>ConvertNatPublicIpToEip: only a status that settles by itself.</summary>
-    public static readonly FrozenSet<string> Convert = FrozenSet.ToFrozenSet(["OperationConflict", "TaskConflict", "SystemBusy"], StringComparer.Ordinal);
+    public static readonly FrozenSet<string> Convert = FrozenSet.ToFrozenSet([OperationConflict, TaskConflict, SystemBusy], StringComparer.Ordinal);
 
     /// <summary>Per call, for the reference tables.</summary>
     public static readonly IReadOnlyList<(string Calls, FrozenSet<string> Codes)> ByCall =

@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using PublicIp.Provider.Diagnostics;
 
 namespace PublicIp.Provider.Clients.Aws;
 
@@ -34,7 +35,7 @@ public static class AddressFinder
             // Eventual consistency: a stale answer may hold another address; only an exact match counts.
             return new AddressLookup((response.Addresses ?? []).FirstOrDefault(identity.Names), false);
         }
-        catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAddress.NotFound")
+        catch (AmazonEC2Exception e) when (e.ErrorCode is Ec2ErrorCodes.InvalidAllocationIDNotFound or Ec2ErrorCodes.InvalidAddressNotFound)
         {
             return new AddressLookup(null, false);
         }
@@ -45,7 +46,7 @@ public static class AddressFinder
     }
 
     /// <summary>Resource-level AuthFailure (HTTP 400, "does not belong to you"), as opposed to rejected credentials (401).</summary>
-    public static bool IsNotYours(AmazonEC2Exception e) => e.ErrorCode == "AuthFailure" && e.StatusCode != HttpStatusCode.Unauthorized;
+    public static bool IsNotYours(AmazonEC2Exception e) => e.ErrorCode == Ec2ErrorCodes.AuthFailure && e.StatusCode != HttpStatusCode.Unauthorized;
 
     /// <summary>Names what holds an address, in AWS's words, from what DescribeAddresses reports; null when free.</summary>
     public static string? Holder(Address? address)

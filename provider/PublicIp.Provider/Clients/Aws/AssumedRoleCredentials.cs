@@ -47,10 +47,10 @@ public sealed class AssumedRoleCredentials : RefreshingAWSCredentials
         {
             response = await _sts.AssumeRoleAsync(Request(_role));
         }
-        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
+        catch (Exception e) when (StsDiagnostics.Instance.IsCloudFailure(e))
         {
             // Thrown while a request is being signed: the resource sees a ResourceException, not an EC2 error.
-            throw StsDiagnostics.Instance.Fail(e, _role.RoleArn, _hop, _hops);
+            throw StsDiagnostics.Instance.Fail(e, StsDiagnostics.Assuming(_role.RoleArn, _hop, _hops));
         }
         var c = response.Credentials
             ?? throw new ResourceException(FailureKind.Unavailable, $"sts:AssumeRole of {_role.RoleArn} answered without credentials; run the operation again");

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using PublicIp.Provider.Diagnostics;
 
 namespace PublicIp.Provider.Clients.Aws;
 
@@ -9,8 +10,6 @@ namespace PublicIp.Provider.Clients.Aws;
 /// </summary>
 public static class Ec2WaitFor
 {
-    public const string InUse = "InvalidIPAddress.InUse";
-
     /// <summary>
     /// How long InvalidIPAddress.InUse counts as EC2 catching up with a disassociate; past it, something
     /// re-associated the address and waiting longer cannot help.
@@ -18,21 +17,21 @@ public static class Ec2WaitFor
     public static readonly TimeSpan InUseWindow = TimeSpan.FromSeconds(60);
 
     /// <summary>For the retry primitive's waitAtMost: the codes of <see cref="Release"/> that are waited out only for a while.</summary>
-    public static TimeSpan? ReleaseWaitAtMost(string code) => code == InUse ? InUseWindow : null;
+    public static TimeSpan? ReleaseWaitAtMost(string code) => code == Ec2ErrorCodes.InvalidIPAddressInUse ? InUseWindow : null;
 
     /// <summary>ReleaseAddress (InUse only for a minute after the first one: EC2 catches up after a disassociate).</summary>
     public static readonly FrozenDictionary<string, string> Release = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        [InUse] = "EC2 still sees the address associated (it catches up seconds after a disassociate)",
-        ["InvalidNetworkInterfaceID.NotFound"] = "EC2 is still removing the network interface that held the address (e.g. of a deleted NAT gateway)",
-        ["InvalidAllocationID.NotFound"] = "EC2 does not see the allocation yet although DescribeAddresses lists it",
-        ["AuthFailure"] = "the address is still held by a managed service (a NAT gateway or load balancer letting go); DescribeAddresses tells this apart from an address now another account's",
+        [Ec2ErrorCodes.InvalidIPAddressInUse] = "EC2 still sees the address associated (it catches up seconds after a disassociate)",
+        [Ec2ErrorCodes.InvalidNetworkInterfaceIDNotFound] = "EC2 is still removing the network interface that held the address (e.g. of a deleted NAT gateway)",
+        [Ec2ErrorCodes.InvalidAllocationIDNotFound] = "EC2 does not see the allocation yet although DescribeAddresses lists it",
+        [Ec2ErrorCodes.AuthFailure] = "the address is still held by a managed service (a NAT gateway or load balancer letting go); DescribeAddresses tells this apart from an address now another account's",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>AssociateAddress of an allocation EC2 may not see yet (ElasticIp right after AllocateAddress, ElasticIpAssociation).</summary>
     public static readonly FrozenDictionary<string, string> Associate = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["InvalidAllocationID.NotFound"] = "EC2 does not see the allocation yet (eventual consistency)",
+        [Ec2ErrorCodes.InvalidAllocationIDNotFound] = "EC2 does not see the allocation yet (eventual consistency)",
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Per call, for the reference tables.</summary>

@@ -101,16 +101,16 @@ public static class AddressSearch
                 {
                     return (await clients.Ec2.DescribeAddressesAsync(request, c)).Addresses ?? [];
                 }
-                catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAddress.NotFound" || AddressFinder.IsNotYours(e))
+                catch (AmazonEC2Exception e) when (e.ErrorCode is Ec2ErrorCodes.InvalidAllocationIDNotFound or Ec2ErrorCodes.InvalidAddressNotFound || AddressFinder.IsNotYours(e))
                 {
                     return [];
                 }
             });
             return [.. found.Where(a => (q.AllocationId is null || a.AllocationId == q.AllocationId) && (q.PublicIp is null || a.PublicIp == q.PublicIp))];
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddresses", subject);
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling("DescribeAddresses", subject));
         }
     }
 }

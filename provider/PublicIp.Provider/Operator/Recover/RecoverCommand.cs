@@ -76,15 +76,15 @@ public sealed class RecoverCommand : IOperatorCommand
         {
             allocated = await ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc, Address = r.Ip, NetworkBorderGroup = r.NetworkBorderGroup }, ct);
         }
-        catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAddress.NotFound" or "InvalidAddressID.NotFound" || AddressFinder.IsNotYours(e))
+        catch (AmazonEC2Exception e) when (e.ErrorCode is Ec2ErrorCodes.InvalidAddressNotFound or Ec2ErrorCodes.InvalidAddressIDNotFound || AddressFinder.IsNotYours(e))
         {
             return Report(context, r, new Outcome("aws", r.Region, r.Ip, null, "no longer available",
                 $"EC2 answered {e.ErrorCode}: the address has been allocated by another account, or EC2 no longer lets this account recover it " +
                 "(AWS recovers only addresses you released that nobody else has taken). Nothing was allocated; update whatever still points at the address", null), NotAvailable);
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "AllocateAddress", subject);
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling("AllocateAddress", subject));
         }
         return Report(context, r, new Outcome("aws", r.Region, allocated.PublicIp, allocated.AllocationId, "recovered",
             $"allocated again as {allocated.AllocationId} (tags are not recovered)", ImportLine("publicip:aws:ElasticIp", r.ResourceName, allocated.AllocationId)), 0);
@@ -93,7 +93,7 @@ public sealed class RecoverCommand : IOperatorCommand
     private static async Task<int> RecoverAlibabaAsync(OperatorContext context, Request r, CancellationToken ct)
     {
         var clients = context.Clients(context.ReadConfig(r.Config, alicloudRegion: r.Region)).Alibaba(r.Region);
-        var diagnostics = new AlibabaDiagnostics();
+        var diagnostics = AlibabaDiagnostics.Instance;
         var log = context.Log($"EIP {r.Ip}");
         if (await diagnostics.GuardAsync($"listing the EIPs of {r.Region}", () => FindByIpAsync(clients, r.Ip, ct)) is { } mine)
         {
@@ -105,13 +105,13 @@ public sealed class RecoverCommand : IOperatorCommand
         {
             allocated = await clients.Vpc.AllocateEipAddressProAsync(new AllocateEipAddressProRequest(r.Region) { IpAddress = r.Ip }, ct);
         }
-        catch (AlibabaApiException e) when (e.Code is "ReserveIpFail" or "InvalidIpAddress.NotFound" or "InvalidParam.IpAddress" or "IpAddress.NotAvailable")
+        catch (AlibabaApiException e) when (e.Code is AlibabaErrorCodes.ReserveIpFail or AlibabaErrorCodes.InvalidIpAddressNotFound or AlibabaErrorCodes.InvalidParamIpAddress or AlibabaErrorCodes.IpAddressNotAvailable)
         {
             return Report(context, r, new Outcome("alicloud", r.Region, r.Ip, null, "no longer available",
                 $"Alibaba Cloud answered {e.Code}: the address has been allocated by another account, or is no longer in this account's recoverable pool. " +
                 "Nothing was allocated; update whatever still points at the address", null), NotAvailable);
         }
-        catch (Exception e) when (AlibabaDiagnostics.IsAlibabaFailure(e))
+        catch (Exception e) when (AlibabaDiagnostics.Instance.IsCloudFailure(e))
         {
             throw diagnostics.Fail(e, $"recovering EIP {r.Ip}");
         }
@@ -146,9 +146,9 @@ public sealed class RecoverCommand : IOperatorCommand
         {
             return await send();
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, action, subject);
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling(action, subject));
         }
     }
 

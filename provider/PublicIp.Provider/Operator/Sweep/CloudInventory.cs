@@ -58,9 +58,9 @@ public sealed class AwsInventory(CloudClients clients, string region, TimeProvid
             answer = await clients.Ec2Retry(call).RunAsync("DescribeAddresses", $"the Elastic IPs of {region}",
                 c => clients.Ec2.DescribeAddressesAsync(new DescribeAddressesRequest(), c));
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddresses", $"the Elastic IPs of {region}");
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling("DescribeAddresses", $"the Elastic IPs of {region}"));
         }
         return (answer.Addresses ?? []).Select(a =>
         {

@@ -190,7 +190,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             var instance = await _diagnostics.GuardAsync($"checking instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, alibaba.Retry(call)));
             if (instance is null)
             {
-                throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"associating the EIP with {instanceId}").ToException();
+                throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidInstanceIdNotFound, $"associating the EIP with {instanceId}").ToException();
             }
             if (!InstanceFinder.AllowsPublicIpChanges(instance))
             {
@@ -237,7 +237,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             }
             return (state.AllocationId, state);
         }
-        catch (Exception e) when (AlibabaDiagnostics.IsAlibabaFailure(e) || e is ResourceException or OperationCanceledException)
+        catch (Exception e) when (AlibabaDiagnostics.Instance.IsCloudFailure(e) || e is ResourceException or OperationCanceledException)
         {
             var why = e switch
             {
@@ -264,7 +264,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             }, c), alibaba.Retry(call)));
         var live = await _diagnostics.GuardAsync(doing, () => EipFinder.WaitForStatusAsync(alibaba, state.AllocationId, EipFinder.InUse, alibaba.Retry(call)));
         return live is null
-            ? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", doing).ToException()
+            ? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidAllocationIdNotFound, doing).ToException()
             : StateOf(live, alibaba.RegionId);
     }
 
@@ -324,7 +324,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
         {
             // Re-associate in place: unassociate the old holder and wait until Available, then associate and wait until InUse.
             var steps = new EipReleaseSteps(alibaba, id, call, _diagnostics);
-            var snapshot = (await steps.ReadAsync(ct)).Address ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"re-associating {describe}").ToException();
+            var snapshot = (await steps.ReadAsync(ct)).Address ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidAllocationIdNotFound, $"re-associating {describe}").ToException();
             if (snapshot.IsAssociated)
             {
                 await call.Log.StatusAsync($"unassociating {snapshot.Describe} from {snapshot.AssociatedWith}");
@@ -336,7 +336,7 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
             }
         }
         var live = await _diagnostics.GuardAsync($"reading {describe}", () => EipFinder.FindAsync(alibaba, id, alibaba.Retry(call)))
-            ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"updating {describe}").ToException();
+            ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidAllocationIdNotFound, $"updating {describe}").ToException();
         return StateOf(live, alibaba.RegionId);
     }
 

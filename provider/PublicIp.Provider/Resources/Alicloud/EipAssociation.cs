@@ -130,7 +130,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
         if (args.AllocationId is { } allocationId)
         {
             var eip = await _diagnostics.GuardAsync($"reading EIP {allocationId}", () => EipFinder.FindAsync(alibaba, allocationId, alibaba.Retry(call)))
-                ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"associating {Subject(call, allocationId)}").ToException();
+                ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidAllocationIdNotFound, $"associating {Subject(call, allocationId)}").ToException();
             if (eip.InstanceId is { } holder && holder != args.InstanceId)
             {
                 await call.Log.WarningAsync($"{Subject(call, allocationId, eip.IpAddress)} is associated with {eip.InstanceType} {holder}; up will fail unless it is unassociated first");
@@ -140,7 +140,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
         if (args.InstanceId is { } instanceId && (args.InstanceType ?? EipFinder.InferInstanceType(instanceId)) == "EcsInstance")
         {
             var instance = await _diagnostics.GuardAsync($"checking instance {instanceId}", () => InstanceFinder.FindAsync(alibaba, instanceId, alibaba.Retry(call)))
-                ?? throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"associating an EIP with {instanceId}").ToException();
+                ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidInstanceIdNotFound, $"associating an EIP with {instanceId}").ToException();
             checkedWhat.Add($"instance {instanceId} ({instance.Status})");
         }
         await call.Log.InfoAsync($"preview checked {(checkedWhat.Count > 0 ? string.Join(" and ", checkedWhat) : "nothing yet (the EIP and instance are not known)")} read-only; " +
@@ -156,7 +156,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
         var instanceId = args.InstanceId ?? throw new ResourceException(FailureKind.InvalidInput, "'instanceId' is required");
         var instanceType = args.InstanceType ?? EipFinder.InferInstanceType(instanceId);
         var eip = await SettledAsync(call, alibaba, allocationId)
-            ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", $"associating {Subject(call, allocationId)}").ToException();
+            ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidAllocationIdNotFound, $"associating {Subject(call, allocationId)}").ToException();
         var doing = $"associating {Subject(call, allocationId, eip.IpAddress)} with {instanceType} {instanceId}";
         if (eip.InstanceId is { } holder && holder != instanceId)
         {
@@ -175,7 +175,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
                     PrivateIpAddress = args.PrivateIpAddress,
                 }, c), alibaba.Retry(call)));
             eip = await _diagnostics.GuardAsync(doing, () => EipFinder.WaitForStatusAsync(alibaba, allocationId, EipFinder.InUse, alibaba.Retry(call)))
-                ?? throw _diagnostics.Diagnose("InvalidAllocationId.NotFound", doing).ToException();
+                ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidAllocationIdNotFound, doing).ToException();
         }
         var state = StateOf(eip, alibaba.RegionId);
         await ClaimAsync(call, state);
@@ -245,7 +245,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
                     PrivateIpAddress = eip.PrivateIpAddress,
                 }, c);
             }
-            catch (AlibabaApiException e) when (e.Code is "IncorrectEipStatus" or "InvalidAllocationId.NotFound")
+            catch (AlibabaApiException e) when (e.Code is AlibabaErrorCodes.IncorrectEipStatus or AlibabaErrorCodes.InvalidAllocationIdNotFound)
             {
                 // Someone may have unassociated (or released) it meanwhile: that is the goal, not a failure.
                 var now = await EipFinder.FindAsync(alibaba, state.AllocationId, alibaba.Retry(call));

@@ -68,7 +68,7 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
                     PrivateIpAddress = live.PrivateIpAddress,
                 }, c);
             }
-            catch (AlibabaApiException e) when (e.Code is "IncorrectEipStatus" or "InvalidAllocationId.NotFound")
+            catch (AlibabaApiException e) when (e.Code is AlibabaErrorCodes.IncorrectEipStatus or AlibabaErrorCodes.InvalidAllocationIdNotFound)
             {
                 // Someone else may have unassociated (or released) it meanwhile: that is the goal, not a failure.
                 var now = await EipFinder.FindAsync(clients, allocationId, retry);
@@ -94,11 +94,11 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
         var unchanged = address.IsAssociated ? $" (nothing was changed: it is still associated with {address.AssociatedWith})" : " (nothing was changed)";
         if (live.ChargeType == "PrePaid")
         {
-            throw diagnostics.Diagnose("Forbidden.ChargeTypeIsPrepaid", doing + unchanged).ToException();
+            throw diagnostics.Diagnose(AlibabaErrorCodes.ForbiddenChargeTypeIsPrepaid, doing + unchanged).ToException();
         }
         if (live.DeletionProtection)
         {
-            throw diagnostics.Diagnose("InvalidOperation.DeletionProtection", doing + unchanged).ToException();
+            throw diagnostics.Diagnose(AlibabaErrorCodes.InvalidOperationDeletionProtection, doing + unchanged).ToException();
         }
         return Task.FromResult<string?>(null);
     }
@@ -119,7 +119,7 @@ public sealed class EipReleaseSteps(AlibabaClients clients, string allocationId,
                 await clients.Vpc.ReleaseEipAddressAsync(new ReleaseEipAddressRequest(allocationId, clients.RegionId), c);
                 return false;
             }
-            catch (AlibabaApiException e) when (e.Code == "InvalidAllocationId.NotFound")
+            catch (AlibabaApiException e) when (e.Code == AlibabaErrorCodes.InvalidAllocationIdNotFound)
             {
                 await log.WarningAsync($"{address.Describe} was already released (ReleaseEipAddress answered InvalidAllocationId.NotFound)");
                 return true;

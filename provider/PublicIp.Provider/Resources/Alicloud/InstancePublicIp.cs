@@ -118,7 +118,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         }
         var alibaba = clients.Alibaba(args.RegionId);
         var instance = await FindInstanceAsync(alibaba, args.InstanceId, call)
-            ?? throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"allocating a public IP for {args.InstanceId} in {alibaba.RegionId}").ToException();
+            ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidInstanceIdNotFound, $"allocating a public IP for {args.InstanceId} in {alibaba.RegionId}").ToException();
         foreach (var problem in Preflight(instance, args.VpcRelease, alibaba.Time.GetUtcNow()))
         {
             await call.Log.WarningAsync(problem.Message);
@@ -135,11 +135,11 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         var problems = new List<Diagnostic>();
         if (InstanceFinder.IsSecurityLocked(instance))
         {
-            problems.Add(_diagnostics.Diagnose("InstanceLockedForSecurity", doing));
+            problems.Add(_diagnostics.Diagnose(AlibabaErrorCodes.InstanceLockedForSecurity, doing));
         }
         if (!InstanceFinder.AllowsPublicIpChanges(instance))
         {
-            problems.Add(_diagnostics.Diagnose("IncorrectInstanceStatus", $"{doing} (the instance is {instance.Status})"));
+            problems.Add(_diagnostics.Diagnose(AlibabaErrorCodes.IncorrectInstanceStatus, $"{doing} (the instance is {instance.Status})"));
         }
         if (instance.IsVpc && vpcRelease == Fail)
         {
@@ -150,8 +150,8 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
 
     private Diagnostic InstanceNetworkProblem(EcsInstance instance, string doing, DateTimeOffset now) =>
         InstanceFinder.NatReleaseWindowPassed(instance, now)
-            ? _diagnostics.Diagnose("Forbidden.ExceedDuration", $"{doing} (a VPC instance, created {Created(instance)}, more than 6 hours ago)")
-            : _diagnostics.Diagnose("OperationDenied", $"{doing} (a VPC instance with vpcRelease \"fail\": ECS may refuse the release)");
+            ? _diagnostics.Diagnose(AlibabaErrorCodes.ForbiddenExceedDuration, $"{doing} (a VPC instance, created {Created(instance)}, more than 6 hours ago)")
+            : _diagnostics.Diagnose(AlibabaErrorCodes.OperationDenied, $"{doing} (a VPC instance with vpcRelease \"fail\": ECS may refuse the release)");
 
     private static string Created(EcsInstance instance) =>
         instance.CreationTime?.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) ?? "at an unknown time";
@@ -164,7 +164,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
         var ct = call.CancellationToken;
         var doing = $"allocating a public IP for {args.InstanceId}";
         var instance = await FindInstanceAsync(alibaba, args.InstanceId, call)
-            ?? throw _diagnostics.Diagnose("InvalidInstanceId.NotFound", $"{doing} in {alibaba.RegionId}").ToException();
+            ?? throw _diagnostics.Diagnose(AlibabaErrorCodes.InvalidInstanceIdNotFound, $"{doing} in {alibaba.RegionId}").ToException();
         var existing = instance.PublicIpAddresses.Count > 0 ? instance.PublicIpAddresses[0] : null;
         if (args.IpAddress is { } wanted && existing is not null && existing != wanted)
         {
@@ -280,7 +280,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 await alibaba.Retry(call).RunAsync("ReleasePublicIpAddress", $"instance {state.InstanceId}",
                     c => alibaba.Ecs.ReleasePublicIpAddressAsync(new ReleasePublicIpAddressRequest(state.IpAddress, state.InstanceId, alibaba.RegionId), c));
             }
-            catch (AlibabaApiException e) when (e.Code is "InvalidIpAddress.NotFound" or "InvalidInstanceId.NotFound")
+            catch (AlibabaApiException e) when (e.Code is AlibabaErrorCodes.InvalidIpAddressNotFound or AlibabaErrorCodes.InvalidInstanceIdNotFound)
             {
                 var now = await resource.FindInstanceAsync(alibaba, state.InstanceId, call);
                 if (now is not null && now.PublicIpAddresses.Contains(state.IpAddress))
@@ -290,24 +290,24 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 await call.Log.WarningAsync($"{address.Describe} was already released ({e.Code}); removing it from the stack");
                 return progress with { AlreadyGone = true };
             }
-            catch (AlibabaApiException e) when (e.Code is "OperationDenied" or "Forbidden.ExceedDuration" && instance.IsVpc)
+            catch (AlibabaApiException e) when (e.Code is AlibabaErrorCodes.OperationDenied or AlibabaErrorCodes.ForbiddenExceedDuration && instance.IsVpc)
             {
                 if (state.VpcRelease != ConvertToEip)
                 {
-                    var context = e.Code == "Forbidden.ExceedDuration" ? $"instance {instance.InstanceId} was created {Created(instance)}" : null;
+                    var context = e.Code == AlibabaErrorCodes.ForbiddenExceedDuration ? $"instance {instance.InstanceId} was created {Created(instance)}" : null;
                     throw _diagnostics.Fail(e, doing, context);
                 }
                 await ConvertAndReleaseAsync(instance, e.Code, ct);
             }
-            catch (AlibabaApiException e) when (e.Code == "Forbidden.ExceedDuration")
+            catch (AlibabaApiException e) when (e.Code == AlibabaErrorCodes.ForbiddenExceedDuration)
             {
                 throw _diagnostics.Fail(e, doing, $"instance {instance.InstanceId} was created {Created(instance)}");
             }
-            catch (AlibabaApiException e) when (e.Code == "IncorrectInstanceStatus")
+            catch (AlibabaApiException e) when (e.Code == AlibabaErrorCodes.IncorrectInstanceStatus)
             {
                 throw _diagnostics.Fail(e, doing, $"instance {instance.InstanceId} is {instance.Status}");
             }
-            catch (Exception e) when (AlibabaDiagnostics.IsAlibabaFailure(e))
+            catch (Exception e) when (AlibabaDiagnostics.Instance.IsCloudFailure(e))
             {
                 throw _diagnostics.Fail(e, doing);
             }

@@ -229,9 +229,9 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             return await retry.RunAsync(action, subject, send, waitFor, takesPermit);
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Diagnostics.Fail(e, action, subject);
+            throw Diagnostics.Fail(e, Ec2Diagnostics.Calling(action, subject));
         }
     }
 
@@ -369,17 +369,17 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         {
             await clients.Ec2Retry(call).RunAsync(action, subject, send);
         }
-        catch (AmazonEC2Exception e) when (e.ErrorCode == "DryRunOperation")
+        catch (AmazonEC2Exception e) when (e.ErrorCode == Ec2ErrorCodes.DryRunOperation)
         {
             await call.Log.DebugAsync($"preview: ec2:{action} for {subject} is permitted (DryRun)");
         }
-        catch (AmazonEC2Exception e) when (placeholderId && e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAllocationID.Malformed")
+        catch (AmazonEC2Exception e) when (placeholderId && e.ErrorCode is Ec2ErrorCodes.InvalidAllocationIDNotFound or Ec2ErrorCodes.InvalidAllocationIDMalformed)
         {
             await call.Log.DebugAsync($"preview: the ec2:{action} DryRun for {subject} was inconclusive: EC2 checked the placeholder allocation id before the permission");
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Diagnostics.Fail(e, action, subject, "found by a DryRun during preview; nothing was changed");
+            throw Diagnostics.Fail(e, Ec2Diagnostics.Calling(action, subject), "found by a DryRun during preview; nothing was changed");
         }
     }
 
@@ -665,7 +665,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
                 {
                     return await ec2.DisassociateAddressAsync(DisassociateRequest(state), c);
                 }
-                catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAssociationID.NotFound")
+                catch (AmazonEC2Exception e) when (e.ErrorCode is Ec2ErrorCodes.InvalidAssociationIDNotFound)
                 {
                     return new DisassociateAddressResponse(); // already disassociated: the goal is reached
                 }

@@ -85,7 +85,7 @@ internal static class ElasticIpAllocation
             {
                 return await api.Client.AllocateAddressAsync(request, c);
             }
-            catch (Exception e) when (e is not AmazonEC2Exception { ErrorCode: "RequestLimitExceeded" })
+            catch (Exception e) when (e is not AmazonEC2Exception { ErrorCode: Ec2ErrorCodes.RequestLimitExceeded })
             {
                 mayHaveAllocated = true;
                 throw;
@@ -132,9 +132,9 @@ internal static class ElasticIpAllocation
         {
             return await retry.RunAsync(action, subject, send);
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, action, subject);
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling(action, subject));
         }
     }
 }

@@ -5,6 +5,7 @@ using PublicIp.Protocol.Values;
 using PublicIp.Provider.Clients;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Retries;
+using PublicIp.Provider.Diagnostics;
 
 namespace PublicIp.Provider.Resources.Aws;
 
@@ -255,7 +256,7 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
                 await clients.Ec2.DisassociateAddressAsync(request, c);
                 return false;
             }
-            catch (AmazonEC2Exception e) when (e.ErrorCode is "InvalidAssociationID.NotFound")
+            catch (AmazonEC2Exception e) when (e.ErrorCode is Ec2ErrorCodes.InvalidAssociationIDNotFound)
             {
                 return true; // disassociated already, or replaced by a newer association: either way not ours to undo
             }

@@ -136,9 +136,9 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
                 $"ec2:ResetAddressAttribute on {Subject(live)}: EC2 still reports the removal of the reverse DNS record {record} PENDING after {_time.GetElapsedTime(_started).TotalSeconds:0} s, " +
                 "so the address was not released and stays in the stack; run the destroy again in a few minutes (or allow longer with customTimeouts)");
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject(live));
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling("DescribeAddressesAttribute", Subject(live)));
         }
         if (settled.BlocksRelease)
         {
@@ -156,9 +156,9 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
         {
             return await _retry.RunAsync("DescribeAddressesAttribute", Describe(live), c => _api.PtrRecords.FindAsync(_id, c), takesPermit: false);
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddressesAttribute", Subject(live));
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling("DescribeAddressesAttribute", Subject(live)));
         }
     }
 
@@ -175,7 +175,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
             {
                 await _ec2.DisassociateAddressAsync(request, c);
             }
-            catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == "InvalidAssociationID.NotFound")
+            catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == Ec2ErrorCodes.InvalidAssociationIDNotFound)
             {
                 await _call.Log.DebugAsync($"{Subject(live)} was already disassociated ({e.ErrorCode}); going on to release it");
                 return ReleaseProgress.None;
@@ -202,7 +202,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
     /// Refusals EC2 gives only at the release, after the disassociate: the one change so far is undone, so a failed
     /// destroy leaves the address as it found it (the PTR record, which one read can predict, is checked before).
     /// </summary>
-    private static readonly HashSet<string> RefusedAfterDisassociate = new(StringComparer.Ordinal) { "InvalidAddress.Locked", "InvalidAddress.PtrSet" };
+    private static readonly HashSet<string> RefusedAfterDisassociate = new(StringComparer.Ordinal) { Ec2ErrorCodes.InvalidAddressLocked, Ec2ErrorCodes.InvalidAddressPtrSet };
 
     /// <summary>Associates the address again with what held it before the disassociate; says what happened, for the diagnostic.</summary>
     private async Task<string> RestoreAssociationAsync(Address old, CancellationToken ct)
@@ -230,7 +230,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
             await _call.Log.WarningAsync($"{Subject(old)}: the release was refused after the disassociate, so the provider re-associated it with {target}; it is as it was");
             return $"EC2 refused only after the disassociate; the provider re-associated the address with {target}, so it is as it was before the destroy";
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e) || e is OperationCanceledException)
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e) || e is OperationCanceledException)
         {
             var code = e is Amazon.Runtime.AmazonServiceException { ErrorCode: { } c } ? c : e.GetType().Name;
             var how = IsVpc
@@ -263,7 +263,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
             && failed.InnerException is AmazonEC2Exception { ErrorCode: { } code } refused && RefusedAfterDisassociate.Contains(code))
         {
             var restored = await RestoreAssociationAsync(live, ct);
-            throw Ec2Diagnostics.Instance.Fail(refused, "ReleaseAddress", Subject(live), restored);
+            throw Ec2Diagnostics.Instance.Fail(refused, Ec2Diagnostics.Calling("ReleaseAddress", Subject(live)), restored);
         }
     }
 
@@ -284,18 +284,18 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
                 }
                 return new ReleaseProgress(AlreadyGone: true);
             }
-            catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode is "InvalidAllocationID.NotFound" or "InvalidAddress.NotFound")
+            catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode is Ec2ErrorCodes.InvalidAllocationIDNotFound or Ec2ErrorCodes.InvalidAddressNotFound)
             {
                 var lookup = await LookupAsync(live, c);
                 if (await GoneAsync(lookup, live))
                 {
                     return new ReleaseProgress(AlreadyGone: true);
                 }
-                if (e.ErrorCode == "InvalidAddress.NotFound" && IsVpc)
+                if (e.ErrorCode == Ec2ErrorCodes.InvalidAddressNotFound && IsVpc)
                 {
                     // EC2's answer to a release naming another border group: the address is not gone, and never treated so.
                     var actual = AddressFinder.Present(lookup.Address!.NetworkBorderGroup);
-                    throw new ResourceException(FailureKind.FailedPrecondition, Ec2Diagnostics.Instance.Explain(e, "ReleaseAddress", Subject(live),
+                    throw new ResourceException(FailureKind.FailedPrecondition, Ec2Diagnostics.Instance.Explain(e, Ec2Diagnostics.Calling("ReleaseAddress", Subject(live)),
                         actual is null
                             ? $"the release named network border group '{borderGroup ?? "(none)"}', and DescribeAddresses still lists the address"
                             : $"the address is in network border group '{actual}', but the release named '{borderGroup ?? "(none)"}'").Message, e);
@@ -340,7 +340,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
                 {
                     return await attempt(c);
                 }
-                catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == "DryRunOperation")
+                catch (AmazonEC2Exception e) when (dryRun && e.ErrorCode == Ec2ErrorCodes.DryRunOperation)
                 {
                     await _call.Log.DebugAsync($"rehearsal: ec2:{action} on {Subject(live)} would succeed");
                     return ReleaseProgress.None;
@@ -353,17 +353,17 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
             var detail = $"still refused after {_time.GetElapsedTime(_started).TotalSeconds:0} s; " + (holder is null
                 ? $"EC2 did not say what holds it: look for a NAT gateway or load balancer using {PublicIp(live)}"
                 : $"it is held by {holder}");
-            throw Ec2Diagnostics.Instance.Fail(held.InnerException!, action, Subject(live), detail);
+            throw Ec2Diagnostics.Instance.Fail(held.InnerException!, Ec2Diagnostics.Calling(action, Subject(live)), detail);
         }
-        catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == "InvalidIPAddress.InUse")
+        catch (AmazonEC2Exception e) when (!dryRun && e.ErrorCode == Ec2ErrorCodes.InvalidIPAddressInUse)
         {
             var holder = AddressFinder.Holder((await LookupAsync(live, ct)).Address);
-            throw Ec2Diagnostics.Instance.Fail(e, action, Subject(live),
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling(action, Subject(live)),
                 holder is null ? "EC2 kept answering so after the disassociate" : $"DescribeAddresses now shows it associated with {holder}");
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, action, Subject(live), dryRun ? "found by a destroy rehearsal; nothing was changed" : null);
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling(action, Subject(live)), dryRun ? "found by a destroy rehearsal; nothing was changed" : null);
         }
     }
 
@@ -372,7 +372,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
     {
         HeldByServiceException h => $"the address is still held by {h.Holder ?? "a managed service"} (a NAT gateway or load balancer letting go)",
         // AuthFailure is waited for only as HeldByServiceException: DescribeAddresses showed the address is still ours.
-        AmazonEC2Exception { ErrorCode: { } code and not "AuthFailure" } when Ec2WaitFor.Release.TryGetValue(code, out var why) => why,
+        AmazonEC2Exception { ErrorCode: { } code and not Ec2ErrorCodes.AuthFailure } when Ec2WaitFor.Release.TryGetValue(code, out var why) => why,
         _ => null,
     };
 
@@ -398,9 +398,9 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
         {
             return await _retry.RunAsync("DescribeAddresses", Describe(live), c => _api.Addresses.LookupAsync(_id, c), takesPermit: false);
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
-            throw Ec2Diagnostics.Instance.Fail(e, "DescribeAddresses", Subject(live));
+            throw Ec2Diagnostics.Instance.Fail(e, Ec2Diagnostics.Calling("DescribeAddresses", Subject(live)));
         }
     }
 
@@ -418,7 +418,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
             var description = AddressFinder.Present((found.NetworkInterfaces ?? []).FirstOrDefault()?.Description);
             return description is null ? holder : $"{holder}, described as \"{description}\"";
         }
-        catch (Exception e) when (Ec2Diagnostics.IsCloudFailure(e))
+        catch (Exception e) when (Ec2Diagnostics.Instance.IsCloudFailure(e))
         {
             return holder; // the diagnostic is about the release; a failed look-up must not replace it
         }
