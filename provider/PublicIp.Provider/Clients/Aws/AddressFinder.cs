@@ -67,9 +67,6 @@ public static class AddressFinder
         };
     }
 
-    /// <summary>Whether an id names a vpc address (see <see cref="AddressIdentity"/>, which answers it).</summary>
-    public static bool IsAllocationId(string id) => AddressIdentity.Parse(id).IsVpc;
-
     /// <summary>moto writes empty elements where AWS writes none; both mean "absent".</summary>
     public static string? Present(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -29,6 +29,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
     private readonly Retry _retry;
     private readonly ResourceCall _call;
     private readonly string _id;
+    private readonly AddressIdentity _identity;
     private readonly ElasticIpState _state;
     private readonly TimeProvider _time;
     private readonly long _started;
@@ -44,12 +45,13 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
         _retry = api.Retry(call);
         _call = call;
         _id = id;
+        _identity = AddressIdentity.Parse(id);
         _state = state;
         _time = time;
         _started = time.GetTimestamp();
     }
 
-    private bool IsVpc => AddressFinder.IsAllocationId(_id);
+    private bool IsVpc => _identity.IsVpc;
 
     /// <param name="live">What EC2 reported, or null before (or without) a read that found the address.</param>
     private string PublicIp(Address? live) => AddressFinder.Present(live?.PublicIp) ?? AddressFinder.Present(_state.PublicIp) ?? _id;
@@ -71,7 +73,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
         }
         var live = new LiveAddress(found, IsVpc ? await ReadPtrAsync(found, ct) : PtrState.None);
         RefuseForeignPtr(live);
-        var associated = IsVpc ? AddressFinder.Present(found.AssociationId) is not null : AddressFinder.Present(found.InstanceId) is not null;
+        var associated = _identity.IsHeld(found.AssociationId, found.InstanceId);
         return new AddressSnapshot<LiveAddress>(_id, Describe(found), associated ? live.Holder ?? $"association {found.AssociationId}" : null, live);
     }
 
@@ -187,8 +189,7 @@ internal sealed class ElasticIpRelease : IReleaseSteps<LiveAddress>
                 {
                     return new ReleaseProgress(AlreadyGone: true);
                 }
-                var still = IsVpc ? AddressFinder.Present(lookup.Address!.AssociationId) : AddressFinder.Present(lookup.Address!.InstanceId);
-                if (still is not null)
+                if (_identity.IsHeld(lookup.Address!.AssociationId, lookup.Address.InstanceId))
                 {
                     throw new HeldByServiceException(AddressFinder.Holder(lookup.Address) ?? address.Live.Holder, e);
                 }
