@@ -134,7 +134,7 @@ public sealed class Ec2Diagnostics : CloudDiagnostics
                            + (detail is null ? "" : $" ({detail})")
                            + (known ? "" : $" (EC2 said: {Redactor.WithoutRequestEcho(service.Message)})");
                 return new Diagnostic(entry, what);
-            case AmazonClientException client when client.InnerException is not (HttpRequestException or IOException or System.Net.Sockets.SocketException):
+            case AmazonClientException client when !IsNoAnswer(client):
                 // Not the network: the SDK could not get credentials to sign with (a profile's role, SSO token, ...).
                 var credentials = Entries[CredentialsUnavailable];
                 return new Diagnostic(credentials, $"{doing} failed: {credentials.Title}: {Text.Truncate(Redactor.WithoutRequestEcho(Causes(client)), 500)}");
@@ -159,6 +159,18 @@ public sealed class Ec2Diagnostics : CloudDiagnostics
     public override bool IsCloudFailure(Exception e) => IsAwsFailure(e);
 
     /// <summary>What the AWS SDK throws for a call that failed (an answer, no answer, no credentials), as opposed to a bug.</summary>
+    /// <summary>
+    /// No answer from AWS (DNS, TLS, a reset connection, the SDK's per-attempt timeout), which a retry may get. An
+    /// AmazonClientException that wraps none of these is the SDK failing before it sent anything, e.g. finding no
+    /// credentials to sign with: a retry cannot fix that, and both the retry rule and the diagnostic ask here.
+    /// </summary>
+    public static bool IsNoAnswer(Exception e) => e switch
+    {
+        HttpRequestException or IOException or System.Net.Sockets.SocketException or TaskCanceledException or TimeoutException => true,
+        AmazonClientException { InnerException: { } inner } => IsNoAnswer(inner),
+        _ => false,
+    };
+
     public static bool IsAwsFailure(Exception e) => e is AmazonServiceException or AmazonClientException or HttpRequestException;
 
     public static bool Is(Exception e, string code) => e is AmazonEC2Exception { ErrorCode: var c } && c == code;

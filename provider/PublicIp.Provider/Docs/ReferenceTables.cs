@@ -108,9 +108,9 @@ public static partial class ReferenceTables
         {
             how.Add("up to awsMaxRetries times (until the deadline when answered with HTTP 503)");
         }
-        if (code is Ec2ErrorCodes.CredentialsUnavailable or Ec2ErrorCodes.EndpointUnreachable)
+        if (code is Ec2ErrorCodes.EndpointUnreachable)
         {
-            // Ec2Limits counts a call with no EC2 answer (the SDK's client errors included) as a server error.
+            // Ec2Limits counts a call with no EC2 answer as a server error; CredentialsUnavailable never reached EC2 and is not retried.
             how.Add("up to awsMaxRetries times");
         }
         how.AddRange(Ec2WaitFor.ByCall.Where(c => c.Codes.ContainsKey(code)).Select(c => $"on {c.Calls}, until the deadline"));

@@ -46,8 +46,8 @@ public sealed class Ec2Limits(int maxServerErrorRetries) : ITransientErrors
         AmazonServiceException { ErrorCode: { } code } when ServerErrorCodes.Contains(code) => new Transient(TransientKind.ServerError, code),
         AmazonServiceException { StatusCode: >= HttpStatusCode.InternalServerError } s => new Transient(TransientKind.ServerError, s.ErrorCode ?? $"HTTP {(int)s.StatusCode}"),
         AmazonServiceException => null,
-        // No answer at all (connection reset, DNS, the SDK's own per-attempt timeout).
-        AmazonClientException or HttpRequestException or TaskCanceledException or IOException => new Transient(TransientKind.ServerError, "no answer"),
+        // No answer at all (connection reset, DNS, the SDK's own per-attempt timeout); not the SDK failing to sign.
+        _ when Ec2Diagnostics.IsNoAnswer(e) => new Transient(TransientKind.ServerError, "no answer"),
         _ => null,
     };
 }

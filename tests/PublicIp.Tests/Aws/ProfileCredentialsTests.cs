@@ -104,5 +104,38 @@ public sealed class ProfileCredentialsTests : ElasticIpTestBase, IClassFixture<A
         Assert.StartsWith("ASIA", key, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Credentials_the_sdk_cannot_obtain_fail_at_once_with_their_diagnostic_not_retried_as_server_errors()
+    {
+        // An sso profile without the token `aws sso login` leaves: the SDK has nothing to sign with. That is no
+        // server error: waiting cannot fix it, so awsMaxRetries must not be spent on it.
+        await WriteConfigAsync("""
+            [profile sso-logged-out]
+            sso_start_url = https://publicip-tests.awsapps.com/logged-out
+            sso_region = us-east-1
+            sso_account_id = 111111111111
+            sso_role_name = publicip-deploy
+            region = us-east-1
+            """);
+        await using var h = await LifecycleHarness.StartConfiguredAsync(
+            Props.Map(("awsRegion", "us-east-1"), ("awsEndpoint", Aws.Proxy.Endpoint.ToString()), ("awsProfile", "sso-logged-out"), ("awsMaxRetries", 3)),
+            new Dictionary<string, string?>
+            {
+                ["HOME"] = _home.FullName,
+                ["AWS_CONFIG_FILE"] = ConfigFile,
+                ["AWS_ACCESS_KEY_ID"] = null,
+                ["AWS_SECRET_ACCESS_KEY"] = null,
+                ["AWS_SESSION_TOKEN"] = null,
+                ["AWS_ENDPOINT_URL_SSO"] = Aws.Proxy.Endpoint.ToString(),
+            });
+
+        var up = await h.UpAsync(Spec("logged-out"));
+
+        Assert.False(up.Ok);
+        Assert.Contains("[CredentialsUnavailable]", up.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Aws.Proxy.Journal.Entries, e => e.Action != "GetRoleCredentials");
+        Assert.DoesNotContain(h.Engine.Messages, m => m.Message.Contains("retrying", StringComparison.Ordinal));
+    }
+
     public void Dispose() => _home.Delete(recursive: true);
 }
