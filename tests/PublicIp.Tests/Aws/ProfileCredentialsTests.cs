@@ -28,9 +28,9 @@ public sealed class ProfileCredentialsTests : ElasticIpTestBase, IClassFixture<A
         await File.WriteAllTextAsync(ConfigFile, text);
     }
 
-    private Task<LifecycleHarness> StartAsync(string profile) =>
+    private Task<LifecycleHarness> StartAsync(string profile, int maxRetries = 1) =>
         LifecycleHarness.StartConfiguredAsync(
-            Props.Map(("awsRegion", "us-east-1"), ("awsEndpoint", Aws.Proxy.Endpoint.ToString()), ("awsProfile", profile), ("awsMaxRetries", 1)),
+            Props.Map(("awsRegion", "us-east-1"), ("awsEndpoint", Aws.Proxy.Endpoint.ToString()), ("awsProfile", profile), ("awsMaxRetries", maxRetries)),
             new Dictionary<string, string?>
             {
                 ["HOME"] = _home.FullName,
@@ -117,17 +117,7 @@ public sealed class ProfileCredentialsTests : ElasticIpTestBase, IClassFixture<A
             sso_role_name = publicip-deploy
             region = us-east-1
             """);
-        await using var h = await LifecycleHarness.StartConfiguredAsync(
-            Props.Map(("awsRegion", "us-east-1"), ("awsEndpoint", Aws.Proxy.Endpoint.ToString()), ("awsProfile", "sso-logged-out"), ("awsMaxRetries", 3)),
-            new Dictionary<string, string?>
-            {
-                ["HOME"] = _home.FullName,
-                ["AWS_CONFIG_FILE"] = ConfigFile,
-                ["AWS_ACCESS_KEY_ID"] = null,
-                ["AWS_SECRET_ACCESS_KEY"] = null,
-                ["AWS_SESSION_TOKEN"] = null,
-                ["AWS_ENDPOINT_URL_SSO"] = Aws.Proxy.Endpoint.ToString(),
-            });
+        await using var h = await StartAsync("sso-logged-out", maxRetries: 3);
 
         var up = await h.UpAsync(Spec("logged-out"));
 
