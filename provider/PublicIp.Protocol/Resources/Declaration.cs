@@ -31,6 +31,12 @@ public sealed record PropertySpec(string Name, PropertyType Type, string Descrip
     /// <see cref="Computed"/>, which implies this): e.g. an association an import did not adopt into the inputs.
     /// </summary>
     public bool MatchesReported { get; init; }
+    /// <summary>
+    /// The provider's own setting, of which the cloud keeps no trace (it shapes what the provider does next: the next
+    /// association, the release). Import cannot read it back, so an import adopts whatever the program names;
+    /// refresh keeps the program's value.
+    /// </summary>
+    public bool ProviderSide { get; init; }
     /// <summary>A string, bool or int, by <see cref="Type"/>.</summary>
     public object? Default { get; init; }
     public IReadOnlyList<string>? Allowed { get; init; }
@@ -176,6 +182,7 @@ public sealed class DeclaredProperty<TArgs, TState, T>(PropertySpec spec, ValueC
     public DeclaredProperty<TArgs, TState, T> ReplaceOnChange() => With(Spec with { ReplaceOnChange = true });
     public DeclaredProperty<TArgs, TState, T> Computed() => With(Spec with { Computed = true, MatchesReported = true });
     public DeclaredProperty<TArgs, TState, T> MatchesReported() => With(Spec with { MatchesReported = true });
+    public DeclaredProperty<TArgs, TState, T> ProviderSide() => With(Spec with { ProviderSide = true });
     public DeclaredProperty<TArgs, TState, T> Secret() => With(Spec with { Secret = true });
     public DeclaredProperty<TArgs, TState, T> Default(object value) => With(Spec with { Default = value });
     public DeclaredProperty<TArgs, TState, T> Allowed(params string[] values) => With(Spec with { Allowed = values });
@@ -222,7 +229,12 @@ public sealed class DeclaredProperty<TArgs, TState, T>(PropertySpec spec, ValueC
         {
             return map;
         }
+        if (Spec.ProviderSide && oldArgs is null)
+        {
+            return map;
+        }
         var value = _readBack is not null ? _readBack(state, oldArgs)
+            : Spec.ProviderSide ? _getInput(oldArgs!)
             : _getOutput is not null ? _getOutput(state)
             : oldArgs is not null ? _getInput(oldArgs)
             : default;
@@ -278,6 +290,7 @@ public sealed class Declaration<TArgs, TState> : IDeclaration
         ReplaceOnChanges = Properties.Where(p => p.IsInput && p.ReplaceOnChange).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         ComputedInputs = Properties.Where(p => p.IsInput && p.Computed).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         MatchedInputs = Properties.Where(p => p.IsInput && p.MatchesReported).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        ProviderSideInputs = Properties.Where(p => p.IsInput && p.ProviderSide).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     public string Token { get; }
@@ -288,6 +301,8 @@ public sealed class Declaration<TArgs, TState> : IDeclaration
     public IReadOnlySet<string> ComputedInputs { get; }
     /// <summary>Inputs for which naming the reported value is no change (every computed input, and those declared <c>MatchesReported</c>).</summary>
     public IReadOnlySet<string> MatchedInputs { get; }
+    /// <summary>Inputs the cloud keeps no trace of (see <see cref="PropertySpec.ProviderSide"/>).</summary>
+    public IReadOnlySet<string> ProviderSideInputs { get; }
 
     /// <summary>
     /// These outputs (all when none are named) as result properties of a function with its own args record: a

@@ -103,8 +103,15 @@ public abstract class Resource<TArgs, TState> : IResourceType
 
     Task<DiffResult> IResourceType.DiffAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news, IReadOnlyCollection<string> ignoreChanges)
     {
-        var olds = Declaration.WithDefaults(oldInputs.Count > 0 ? oldInputs : oldOutputs);
+        var recorded = oldInputs.Count > 0 ? oldInputs : oldOutputs;
+        var olds = Declaration.WithDefaults(recorded);
         news = Declaration.WithDefaults(news);
+        foreach (var key in Declaration.ProviderSideInputs.Where(k => !recorded.ContainsKey(k)))
+        {
+            // Checked inputs always hold it (its default at least): only an import, which cannot read it, leaves it
+            // out, and the program's value is then what the adopted resource has.
+            olds = news.Get(key) is { } wanted ? olds.Set(key, wanted) : olds.Remove(key);
+        }
         foreach (var key in Declaration.MatchedInputs)
         {
             var wanted = InputDiff.Plain(news.Get(key));

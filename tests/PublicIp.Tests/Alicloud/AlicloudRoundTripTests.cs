@@ -36,4 +36,15 @@ public class AlicloudRoundTripTests(AlibabaFixture ali) : IClassFixture<AlibabaF
         await using var h = await ali.StartPluginAsync();
         await RoundTripInvariants.AssertAllAsync(h, new ResourceSpec(InstanceType, "classic-ip", Props.Map(("instanceId", instance.InstanceId))), MutatingCalls);
     }
+
+    // Found by AlicloudRoundTripProperties (shrunk): ECS keeps no trace of vpcRelease, so import read back "fail" and a
+    // program that names convertToEip was a change (Pulumi refuses such an import).
+    [Fact]
+    public async Task Instance_public_ip_with_vpcRelease_convertToEip_round_trips()
+    {
+        var instance = ali.AddInstance(i => i with { InstanceNetworkType = "vpc", VpcId = "vpc-rt" });
+        await using var h = await ali.StartPluginAsync();
+        await RoundTripInvariants.AssertAllAsync(h, new ResourceSpec(InstanceType, "vpc-ip", Props.Map(("instanceId", instance.InstanceId), ("vpcRelease", "convertToEip"))),
+            MutatingCalls);
+    }
 }

@@ -48,6 +48,18 @@ public class ElasticIpAssociationTests(AwsFixture aws) : ElasticIpTestBase(aws),
         (await h.DestroyAsync("eip-eni")).EnsureOk();
     }
 
+    // Found by AwsRoundTripProperties (shrunk): import read back allowReassociation's default, so naming false was a change.
+    [Fact]
+    public async Task Association_that_may_not_take_the_address_over_round_trips()
+    {
+        var net = await Aws.NonDefaultVpcAsync();
+        await using var h = await Aws.StartPluginAsync();
+        var address = (await h.UpAsync(Spec("eip-no-takeover"))).EnsureOk();
+        await RoundTripInvariants.AssertAllAsync(h, Association("assoc-no-takeover", ("allocationId", address.Id), ("networkInterfaceId", net.NetworkInterfaceId),
+            ("allowReassociation", false)), MutatingCalls, exclude: ["instanceId"]);
+        (await h.DestroyAsync("eip-no-takeover")).EnsureOk();
+    }
+
     [Fact]
     public async Task Preview_asks_with_DryRun_only()
     {

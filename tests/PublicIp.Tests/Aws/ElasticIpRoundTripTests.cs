@@ -36,6 +36,17 @@ public class ElasticIpRoundTripTests(AwsFixture aws) : ElasticIpTestBase(aws), I
         await RoundTripInvariants.AssertAllAsync(h, Spec("by-eni", ("networkInterfaceId", net.NetworkInterfaceId)), MutatingCalls, exclude: ["instanceId"]);
     }
 
+    // Found by AwsRoundTripProperties: EC2 keeps no trace of allowReassociation, so import read back the default
+    // and a program that names false was a change (Pulumi refuses such an import).
+    [Fact]
+    public async Task Address_with_allowReassociation_false_round_trips()
+    {
+        var net = await Aws.NonDefaultVpcAsync();
+        await using var h = await Aws.StartPluginAsync();
+        await RoundTripInvariants.AssertAllAsync(h, Spec("no-takeover", ("instanceId", net.InstanceId), ("allowReassociation", false)), MutatingCalls,
+            exclude: ["networkInterfaceId"]);
+    }
+
     [Fact]
     public async Task Import_with_the_real_border_group_and_pool_is_no_change()
     {

@@ -91,5 +91,14 @@ public static class RoundTripInvariants
         Assert.Equal(["Check", "Diff"], step.Calls);
     }
 
-    private static string Describe(PropertyMap inputs) => "{" + string.Join(", ", inputs.Select(kv => $"{kv.Key}: {kv.Value}")) + "}";
+    private static string Describe(PropertyMap inputs) => "{" + string.Join(", ", inputs.Select(kv => $"{kv.Key}: {Show(kv.Value)}")) + "}";
+
+    private static string Show(PropertyValue value) => value switch
+    {
+        StringValue s => $"\"{s.Value}\"",
+        BoolValue b => b.Value ? "true" : "false",
+        NumberValue n => n.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ObjectValue o => Describe(o.Properties),
+        _ => value.ToString() ?? "",
+    };
 }

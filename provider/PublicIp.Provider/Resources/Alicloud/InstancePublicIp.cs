@@ -69,7 +69,7 @@ public sealed class InstancePublicIp(CloudClients clients) : Resource<InstancePu
                 "`fail` (default) stops with an error and keeps the resource; `convertToEip` runs ConvertNatPublicIpToEip and then unassociates and releases that EIP.")
             .Input(a => a.VpcRelease, (a, v) => a with { VpcRelease = v ?? Fail })
             .Output(s => s.VpcRelease, (s, v) => s with { VpcRelease = v ?? Fail }, required: true)
-            .Default(Fail).Allowed(Fail, ConvertToEip),
+            .Default(Fail).Allowed(Fail, ConvertToEip).ProviderSide(),
         P.StringList("releaseGuardDnsNames", DnsGuard.PropertyDescription)
             .Input(a => a.ReleaseGuardDnsNames, (a, v) => a with { ReleaseGuardDnsNames = v }),
         P.String("instanceNetworkType", "The instance's network type as ECS reports it: `classic` or `vpc`.")

@@ -143,7 +143,7 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
         P.Boolean("allowReassociation", "Whether an association may take the address from a resource it is already associated with. Default true; always sent explicitly to EC2.")
             .Input(a => a.AllowReassociation, (a, v) => a with { AllowReassociation = v })
             .Output(s => s.AllowReassociation, (s, v) => s with { AllowReassociation = v }, required: true)
-            .Default(true),
+            .Default(true).ProviderSide(),
         P.StringMap("tags", "Tags on the address (vpc domain). Changing them updates in place (DeleteTags/CreateTags).")
             .Input(a => a.Tags, (a, v) => a with { Tags = v })
             .Output(s => s.Tags, (s, v) => s with { Tags = v }, "The tags EC2 reports on the address.", required: true),

@@ -89,7 +89,7 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
                 "When false, a replacement removes the old association first. Changing it sends nothing: it applies to the next association.")
             .Input(a => a.AllowReassociation, (a, v) => a with { AllowReassociation = v })
             .Output(s => s.AllowReassociation, (s, v) => s with { AllowReassociation = v }, required: true)
-            .Default(true));
+            .Default(true).ProviderSide());
 
     public override Declaration<ElasticIpAssociationArgs, ElasticIpAssociationState> Declaration => Schema;
 
