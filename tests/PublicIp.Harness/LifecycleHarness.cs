@@ -346,6 +346,48 @@ public sealed class LifecycleHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// `pulumi up` of a program that gives the resource the `import` option, as the engine's import step runs it: Read
+    /// by id (no inputs), Check of the program against the inputs Read returned, Diff against what Read returned. Any
+    /// change makes the engine refuse the import ("inputs to import do not match the existing resource"), so the
+    /// resource joins the state only on no change, with the program's checked inputs.
+    /// </summary>
+    public async Task<StepResult> ImportWithProgramAsync(ResourceSpec spec, string id)
+    {
+        var urn = Urn(spec.Type, spec.Name);
+        var calls = new List<string> { "Read" };
+        try
+        {
+            var read = await Client.ReadAsync(new ReadRequest { Id = id, Urn = urn, Name = spec.Name, Type = spec.Type });
+            if (read.Id.Length == 0)
+            {
+                return Result("import", calls, StatusCode.NotFound, $"{id} does not exist");
+            }
+            calls.Add("Check");
+            var check = await Client.CheckAsync(new CheckRequest { Urn = urn, Name = spec.Name, Type = spec.Type, Olds = read.Inputs, News = PropertyCodec.Encode(spec.Inputs) });
+            if (check.Failures.Count > 0)
+            {
+                return Result("import", calls, StatusCode.OK, null, check.Failures);
+            }
+            calls.Add("Diff");
+            var diff = await Client.DiffAsync(new DiffRequest
+            {
+                Id = read.Id, Urn = urn, Name = spec.Name, Type = spec.Type, Olds = read.Properties, OldInputs = read.Inputs, News = check.Inputs,
+            });
+            var outputs = PropertyCodec.Decode(read.Properties);
+            if (diff.Changes == DiffResponse.Types.DiffChanges.DiffSome)
+            {
+                return Result("import", calls, StatusCode.FailedPrecondition, "inputs to import do not match the existing resource", diff: diff, outputs: outputs, id: read.Id);
+            }
+            _state[spec.Name] = new StateEntry(spec.Type, spec.Name, urn, read.Id, PropertyCodec.Decode(check.Inputs), outputs);
+            return Result("import", calls, StatusCode.OK, null, diff: diff, outputs: outputs, id: read.Id);
+        }
+        catch (RpcException e)
+        {
+            return Result("import", calls, e.StatusCode, e.Status.Detail);
+        }
+    }
+
     /// <summary>`pulumi destroy` for one resource: Delete; the resource leaves state only if Delete succeeded.</summary>
     public async Task<StepResult> DestroyAsync(string name, double timeoutSeconds = 0)
     {

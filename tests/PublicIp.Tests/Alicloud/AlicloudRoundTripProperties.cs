@@ -3,8 +3,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using PublicIp.AlibabaEmulator;
 using PublicIp.Harness;
-using Xunit.Abstractions;
 using PublicIp.Tests.RoundTrip;
+using Xunit.Abstractions;
 using static PublicIp.Tests.Alicloud.AlibabaFixture;
 using static PublicIp.Tests.RoundTrip.RoundTripProperty;
 

@@ -1,12 +1,12 @@
 using System.Globalization;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Xunit.Abstractions;
 using FsCheck;
 using FsCheck.Fluent;
 using PublicIp.AwsEmulation;
 using PublicIp.Harness;
 using PublicIp.Tests.RoundTrip;
+using Xunit.Abstractions;
 using static PublicIp.Tests.RoundTrip.RoundTripProperty;
 
 namespace PublicIp.Tests.Aws;
@@ -42,15 +42,21 @@ public class AwsRoundTripProperties(AwsFixture aws, ITestOutputHelper output) : 
 
     private static bool ValidElasticIp(GeneratedProgram p) => !p.Has("privateIpAddress") || p.Has("instanceId") || p.Has("networkInterfaceId");
 
+    /// <summary>A vpc address by allocationId (and its public IP, which changes nothing), or a standard one by public IP on a default-VPC instance.</summary>
     private static Gen<GeneratedProgram> AssociationPrograms =>
-        from address in Gen.Elements(
-            new[] { Input("allocationId", "<allocation>") },
-            [Input("allocationId", "<allocation>"), Input("publicIp", "<allocation-ip>")])
-        from target in Targets(optional: false)
+        from address in Gen.OneOf(
+            from named in Gen.Elements(
+                new[] { Input("allocationId", "<allocation>") },
+                [Input("allocationId", "<allocation>"), Input("publicIp", "<allocation-ip>")])
+            from target in Targets(optional: false)
+            select named.Concat(target).ToArray(),
+            Gen.Constant(new[] { Input("publicIp", "<standard-ip>"), Input("instanceId", "<default-vpc-instance>") }))
         from reassociate in Maybe("allowReassociation", true, false)
-        select GeneratedProgram.Of([.. address, .. target, reassociate]);
+        select GeneratedProgram.Of([.. address, reassociate]);
 
-    private static bool ValidAssociation(GeneratedProgram p) => p.Has("allocationId") && (p.Has("instanceId") || p.Has("networkInterfaceId"));
+    /// <summary>A vpc address is named by its allocationId (its public IP alone is for standard addresses).</summary>
+    private static bool ValidAssociation(GeneratedProgram p) =>
+        (p.Has("allocationId") || p["publicIp"] as string == "<standard-ip>") && (p.Has("instanceId") || p.Has("networkInterfaceId"));
 
     /// <summary>What a program names that its target rules out (the output of the other kind of target).</summary>
     private static string[] Excluded(GeneratedProgram p) =>
@@ -76,10 +82,12 @@ public class AwsRoundTripProperties(AwsFixture aws, ITestOutputHelper output) : 
     public async Task Every_generated_ElasticIpAssociation_program_round_trips()
     {
         var net = await Aws.NonDefaultVpcAsync();
+        var vm = await Aws.DefaultVpcInstanceAsync();
         var address = await Aws.Ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Vpc });
+        var standard = await Aws.Ec2.AllocateAddressAsync(new AllocateAddressRequest { Domain = DomainType.Standard });
         await using var h = await Aws.StartPluginAsync();
         var n = 0;
-        await Task.Run(() => Check(AssociationPrograms, ValidAssociation, ["allocationId"], program =>
+        await Task.Run(() => Check(AssociationPrograms, ValidAssociation, [], program =>
         {
             var run = Interlocked.Increment(ref n);
             output.WriteLine($"{run}: {program}");
@@ -87,13 +95,17 @@ public class AwsRoundTripProperties(AwsFixture aws, ITestOutputHelper output) : 
             {
                 "<allocation>" => address.AllocationId,
                 "<allocation-ip>" => address.PublicIp,
+                "<standard-ip>" => standard.PublicIp,
+                "<default-vpc-instance>" => vm.InstanceId,
                 _ => Resolve(net, placeholder, run),
             }).For(AssociationType, $"assoc-{run}");
             RunAsync(h, spec, Excluded(program)).GetAwaiter().GetResult();
-            // The association's delete disassociates only: the address stays for the next program.
+            // The association's delete disassociates only: the addresses stay for the next program.
             Assert.NotNull(Aws.FindInMotoAsync(address.AllocationId).GetAwaiter().GetResult());
-        }, cases: 10));
+            Assert.NotNull(Aws.FindInMotoAsync(standard.PublicIp).GetAwaiter().GetResult());
+        }, cases: 12));
         await Aws.Ec2.ReleaseAddressAsync(new ReleaseAddressRequest { AllocationId = address.AllocationId });
+        await Aws.Ec2.ReleaseAddressAsync(new ReleaseAddressRequest { PublicIp = standard.PublicIp });
     }
 
     private static object Resolve(NonDefaultVpcTopology net, string placeholder, int run) => placeholder switch
