@@ -82,6 +82,13 @@ public abstract class Resource<TArgs, TState> : IResourceType
         Task.FromResult(outputs);
     protected abstract Task DeleteAsync(ResourceCall call, string id, TState state, TArgs? oldArgs);
 
+    /// <summary>
+    /// Sees the next program of a resource in state, at its Diff: `pulumi preview` and `pulumi up` diff every such
+    /// resource, also an unchanged one, so what is observed here (e.g. which resources manage one address's
+    /// association) is known before any change. Cannot change the diff; default: nothing.
+    /// </summary>
+    protected virtual Task DiffSeenAsync(ResourceCall call, string id, TState oldState, TArgs newArgs) => Task.CompletedTask;
+
     /// <summary>Reports a created resource that could not be finished, so the engine keeps it in state.</summary>
     protected ResourceInitFailedException InitFailed(string id, TState state, string reason, Exception? inner = null) =>
         new(id, WriteState(state), [reason], inner);
@@ -101,7 +108,7 @@ public abstract class Resource<TArgs, TState> : IResourceType
         return new CheckResult(reader.Failures.Count == 0 ? WithDefaults(news, args) : news, reader.Failures);
     }
 
-    Task<DiffResult> IResourceType.DiffAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news, IReadOnlyCollection<string> ignoreChanges)
+    async Task<DiffResult> IResourceType.DiffAsync(ResourceCall call, string id, PropertyMap oldOutputs, PropertyMap oldInputs, PropertyMap news, IReadOnlyCollection<string> ignoreChanges)
     {
         var recorded = oldInputs.Count > 0 ? oldInputs : oldOutputs;
         var olds = Declaration.WithDefaults(recorded);
@@ -112,6 +119,7 @@ public abstract class Resource<TArgs, TState> : IResourceType
             // out, and the program's value is then what the adopted resource has.
             olds = news.Get(key) is { } wanted ? olds.Set(key, wanted) : olds.Remove(key);
         }
+        await DiffSeenAsync(call, id, ReadState(oldOutputs), ArgsFromInputs(news));
         foreach (var key in Declaration.MatchedInputs)
         {
             var wanted = InputDiff.Plain(news.Get(key));
@@ -130,7 +138,7 @@ public abstract class Resource<TArgs, TState> : IResourceType
             }
         }
         var diff = InputDiff.Compute(olds, news, Declaration.ReplaceOnChanges, ignoreChanges);
-        return Task.FromResult(diff.Replaces.Any() && DeleteBeforeReplace(ReadState(oldOutputs), ArgsFromInputs(news)) ? diff with { DeleteBeforeReplace = true } : diff);
+        return diff.Replaces.Any() && DeleteBeforeReplace(ReadState(oldOutputs), ArgsFromInputs(news)) ? diff with { DeleteBeforeReplace = true } : diff;
     }
 
     async Task<CreateResult> IResourceType.CreateAsync(ResourceCall call, PropertyMap inputs)

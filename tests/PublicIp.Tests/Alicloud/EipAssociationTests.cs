@@ -98,6 +98,30 @@ public class EipAssociationTests(AlibabaFixture ali) : IClassFixture<AlibabaFixt
         (await h.DestroyAsync("eip-both")).EnsureOk();
     }
 
+    [Fact]
+    public async Task A_preview_already_warns_about_an_EipAddress_naming_an_instance_and_a_new_association_of_its_eip()
+    {
+        var instance = VpcInstance();
+        var eipSpec = new ResourceSpec(EipType, "eip-preview-both", Props.Map(("instanceId", instance.InstanceId)));
+        StateEntry eip;
+        await using (var up = await ali.StartPluginAsync())
+        {
+            (await up.UpAsync(eipSpec)).EnsureOk();
+            eip = up.State["eip-preview-both"];
+        }
+        // `pulumi preview` runs a provider process of its own, which sees the unchanged EipAddress only at its Diff.
+        await using var h = await ali.StartPluginAsync();
+        h.Adopt(eip);
+
+        Assert.Equal(["Check", "Diff"], (await h.PreviewAsync(eipSpec)).EnsureOk().Calls);
+        (await h.PreviewAsync(Association("assoc-preview-both", ("allocationId", eip.Id), ("instanceId", instance.InstanceId)))).EnsureOk();
+
+        var warning = Assert.Single(Said(h), m => m.Contains("both manage the association", StringComparison.Ordinal));
+        Assert.Contains("publicip:alicloud:EipAssociation 'assoc-preview-both'", warning);
+        Assert.Contains("publicip:alicloud:EipAddress 'eip-preview-both'", warning);
+        (await h.DestroyAsync("eip-preview-both")).EnsureOk();
+    }
+
     private static IReadOnlyList<string> Said(LifecycleHarness h) =>
         [.. h.Engine.Messages.Where(m => m.Severity == LogSeverity.Warning && !m.Ephemeral).Select(m => m.Message)];
 }

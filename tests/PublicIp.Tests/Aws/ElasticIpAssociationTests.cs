@@ -146,6 +146,31 @@ public class ElasticIpAssociationTests(AwsFixture aws) : ElasticIpTestBase(aws),
     }
 
     [Fact]
+    public async Task A_preview_already_warns_about_an_ElasticIp_naming_a_target_and_a_new_association_of_its_address()
+    {
+        var net = await Aws.NonDefaultVpcAsync();
+        var eip = Spec("eip-preview-both", ("instanceId", net.InstanceId));
+        StateEntry address;
+        await using (var up = await Aws.StartPluginAsync())
+        {
+            (await up.UpAsync(eip)).EnsureOk();
+            address = up.State["eip-preview-both"];
+        }
+        // `pulumi preview` runs a provider process of its own, which sees the unchanged ElasticIp only at its Diff.
+        await using var h = await Aws.StartPluginAsync();
+        h.Adopt(address);
+
+        Assert.Equal(["Check", "Diff"], (await h.PreviewAsync(eip)).EnsureOk().Calls);
+        (await h.PreviewAsync(Association("assoc-preview-both", ("allocationId", address.Id), ("instanceId", net.InstanceId)))).EnsureOk();
+
+        var warning = Assert.Single(AwsFixture.Said(h, LogSeverity.Warning), m => m.Contains("both manage the association", StringComparison.Ordinal));
+        Assert.Contains("publicip:aws:ElasticIpAssociation 'assoc-preview-both'", warning);
+        Assert.Contains("publicip:aws:ElasticIp 'eip-preview-both'", warning);
+        Assert.Contains(address.Id, warning);
+        (await h.DestroyAsync("eip-preview-both")).EnsureOk();
+    }
+
+    [Fact]
     public async Task Import_by_association_id_and_a_wrong_id_is_gone()
     {
         var vm = await Aws.DefaultVpcInstanceAsync();

@@ -365,6 +365,9 @@ public sealed class EipAddress(CloudClients clients) : Resource<EipAddressArgs, 
     private const string ClaimRemedy =
         "Manage it in one place: remove instanceId from the publicip:alicloud:EipAddress (it then leaves the association alone), or remove the publicip:alicloud:EipAssociation";
 
+    /// <summary>Claims at every Diff too, so `pulumi preview` already warns about two resources managing one association.</summary>
+    protected override Task DiffSeenAsync(ResourceCall call, string id, EipAddressState oldState, EipAddressArgs newArgs) => ClaimAsync(call, oldState, newArgs);
+
     /// <summary>Records (or drops) this resource's claim on the EIP's association; warns when another resource claims it too.</summary>
     private Task ClaimAsync(ResourceCall call, EipAddressState state, EipAddressArgs? args)
     {

@@ -113,6 +113,9 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
     private Task ClaimAsync(ResourceCall call, EipAssociationState state) =>
         clients.Associations.ClaimAsync(call, state.AllocationId, $"EIP {state.IpAddress} ({state.AllocationId})", Remedy);
 
+    /// <summary>Claims at every Diff too, so `pulumi preview` already warns about two resources managing one association.</summary>
+    protected override Task DiffSeenAsync(ResourceCall call, string id, EipAssociationState oldState, EipAssociationArgs newArgs) => ClaimAsync(call, oldState);
+
     /// <summary>The EIP once it is out of Associating/Unassociating (the API refuses both calls mid-transition); null when it does not exist.</summary>
     private async Task<AliEip?> SettledAsync(ResourceCall call, AlibabaClients alibaba, string allocationId)
     {
@@ -136,6 +139,7 @@ public sealed class EipAssociation(CloudClients clients) : Resource<EipAssociati
                 await call.Log.WarningAsync($"{Subject(call, allocationId, eip.IpAddress)} is associated with {eip.InstanceType} {holder}; up will fail unless it is unassociated first");
             }
             checkedWhat.Add($"EIP {allocationId} ({eip.Status})");
+            await clients.Associations.ClaimAsync(call, allocationId, $"EIP {eip.IpAddress} ({allocationId})", Remedy);
         }
         if (args.InstanceId is { } instanceId && (args.InstanceType ?? EipFinder.InferInstanceType(instanceId)) == "EcsInstance")
         {

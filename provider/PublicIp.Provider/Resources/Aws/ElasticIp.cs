@@ -195,6 +195,9 @@ public sealed class ElasticIp(CloudClients clients, TimeProvider? timeProvider =
     private const string ClaimRemedy =
         "Manage it in one place: remove instanceId/networkInterfaceId from the publicip:aws:ElasticIp (it then leaves the association alone), or remove the publicip:aws:ElasticIpAssociation";
 
+    /// <summary>Claims at every Diff too, so `pulumi preview` already warns about two resources managing one association.</summary>
+    protected override Task DiffSeenAsync(ResourceCall call, string id, ElasticIpState oldState, ElasticIpArgs newArgs) => ClaimAsync(call, oldState, newArgs);
+
     /// <summary>Records (or drops) this resource's claim on the address's association; warns when another resource claims it too.</summary>
     private Task ClaimAsync(ResourceCall call, ElasticIpState state, ElasticIpArgs? args)
     {

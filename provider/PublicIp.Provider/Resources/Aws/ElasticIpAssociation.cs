@@ -127,11 +127,20 @@ public sealed class ElasticIpAssociation(CloudClients clients) : Resource<Elasti
     private Task ClaimAsync(ResourceCall call, ElasticIpAssociationState state) =>
         clients.Associations.ClaimAsync(call, state.AddressId, $"{state.PublicIp} ({state.AddressId})", Remedy);
 
+    /// <summary>Claims at every Diff too, so `pulumi preview` already warns about two resources managing one association.</summary>
+    protected override Task DiffSeenAsync(ResourceCall call, string id, ElasticIpAssociationState oldState, ElasticIpAssociationArgs newArgs) =>
+        ClaimAsync(call, oldState);
+
     protected override async Task<PropertyMap> PreviewCreateAsync(ResourceCall call, ElasticIpAssociationArgs args, PropertyMap inputs)
     {
         var reader = new InputReader(inputs);
         ReadArgs(reader);
         var subject = Subject(call, args.PublicIp ?? args.AllocationId);
+        if (AddressIdentity.Of(args.AllocationId, args.PublicIp).Id is { Length: > 0 } named)
+        {
+            // A new association of an address known already: an ElasticIp that names a target for it is warned about now.
+            await clients.Associations.ClaimAsync(call, named, named, Remedy);
+        }
         if (reader.Unknowns.Overlaps(["instanceId", "networkInterfaceId", "privateIpAddress"]) || (args.AllocationId is null && reader.IsUnknown("publicIp")))
         {
             await call.Log.DebugAsync($"preview: skipped the ec2:AssociateAddress DryRun for {subject}: its target or address is not known yet");
