@@ -113,11 +113,12 @@ public sealed class Retry
         var throttleDelay = FirstThrottleDelay;
         var serverErrors = 0;
         var throttles = 0;
+        string? throttledWith = null; // the cloud's code of the last throttled answer, named if the deadline comes in the queue
         Dictionary<string, long>? firstNamed = null; // reason -> when it first came, for the reasons waited out only a while
         for (var attemptNumber = 1; ; attemptNumber++)
         {
             Exception failure;
-            using (takesPermit ? await AcquireAsync(action, subject, started, throttles, ct) : null)
+            using (takesPermit ? await AcquireAsync(action, subject, started, throttles, throttledWith, ct) : null)
             {
                 try
                 {
@@ -147,6 +148,7 @@ public sealed class Retry
             if (transient is { Kind: TransientKind.Throttled })
             {
                 throttles++;
+                throttledWith = transient.Code;
                 wait = Longest(transient.RetryAfter, Jitter(throttleDelay));
                 throttleDelay = Double(throttleDelay, MaxThrottleDelay);
                 if (wait > Remaining)
@@ -214,7 +216,7 @@ public sealed class Retry
         }
     }
 
-    private async ValueTask<IDisposable> AcquireAsync(string action, string subject, long started, int throttles, CancellationToken ct)
+    private async ValueTask<IDisposable> AcquireAsync(string action, string subject, long started, int throttles, string? throttledWith, CancellationToken ct)
     {
         // Cancelled when the deadline leaves no room: the request leaves the queue instead of spending a token later.
         using var queued = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -242,7 +244,7 @@ public sealed class Retry
                 {
                     granted.Result.Dispose(); // granted just before the cancel: not used
                 }
-                throw ThrottledPastDeadline(action, subject, throttles > 0 ? Ec2ErrorCodes.RequestLimitExceeded : null, started, throttles);
+                throw ThrottledPastDeadline(action, subject, throttledWith, started, throttles);
             }
             await _call.Log.StatusAsync(
                 $"waiting for the {_budget.Name} rate limit before {Name(action)}{On(subject)} ({_budget.Queued(action)} requests queued, " +

@@ -1,5 +1,6 @@
 using System.Net;
 using Amazon.EC2;
+using PublicIp.Alibaba;
 using PublicIp.Protocol.Resources;
 using PublicIp.Provider.Clients.Aws;
 using PublicIp.Provider.Diagnostics;
@@ -106,5 +107,23 @@ public class RetryWindowTests
         var (retry, clock) = Retry();
         var (_, took) = await ReleaseRefusedAsync(retry, clock, waitAtMost: null);
         Assert.True(took > CallTimeout - TimeSpan.FromSeconds(30), $"waited {took} of the {CallTimeout} timeout");
+    }
+
+    [Fact]
+    public async Task A_deadline_met_in_the_rate_queue_after_throttling_names_the_clouds_own_code()
+    {
+        // One token and almost no refill: the throttled first attempt leaves the retry queued for a permit until the deadline.
+        var clock = new JumpingClock();
+        var budget = new RateBudget("Alibaba Cloud test", _ => new BucketLimit(1, 0.0001), time: clock);
+        var call = new ResourceCall("urn:pulumi:test::p::publicip:alicloud:EipAddress::web", "web", "publicip:alicloud:EipAddress", false, CallTimeout,
+            new QuietLog(), CancellationToken.None, "Delete", clock.GetUtcNow());
+        var retry = new Retry(budget, new AlibabaLimits(3), call, clock);
+
+        var failed = await Assert.ThrowsAsync<ResourceException>(() => retry.RunAsync<bool>("ReleaseEipAddress", "eip-bp1test", _ =>
+            throw new AlibabaApiException("Throttling.User", "Request was denied due to user flow control.", null, null, null,
+                HttpStatusCode.BadRequest, "ReleaseEipAddress")).WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(FailureKind.Unavailable, failed.Kind);
+        Assert.EndsWith("[Throttling.User]", failed.Message, StringComparison.Ordinal);
     }
 }
