@@ -118,8 +118,10 @@ public sealed class Retry
         for (var attemptNumber = 1; ; attemptNumber++)
         {
             Exception failure;
+            TimeSpan took;
             using (takesPermit ? await AcquireAsync(action, subject, started, throttles, throttledWith, ct) : null)
             {
+                var sent = _time.GetTimestamp();
                 try
                 {
                     var result = await attempt(ct);
@@ -133,6 +135,7 @@ public sealed class Retry
                 {
                     failure = e;
                 }
+                took = _time.GetElapsedTime(sent);
             }
             var transient = _errors.Classify(failure);
             if (takesPermit && transient?.Kind == TransientKind.Throttled)
@@ -151,7 +154,7 @@ public sealed class Retry
                 throttledWith = transient.Code;
                 wait = Longest(transient.RetryAfter, Jitter(throttleDelay));
                 throttleDelay = Double(throttleDelay, MaxThrottleDelay);
-                if (wait > Remaining)
+                if (!FitsBeforeDeadline(wait, took))
                 {
                     throw ThrottledPastDeadline(action, subject, transient.Code, started, throttles);
                 }
@@ -177,7 +180,7 @@ public sealed class Retry
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 throw failure; // unreachable
             }
-            if (wait > Remaining)
+            if (!FitsBeforeDeadline(wait, took))
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
@@ -282,6 +285,13 @@ public sealed class Retry
             (code is null ? "" : $" [{code}]");
         return new ResourceException(FailureKind.Unavailable, message);
     }
+
+    /// <summary>
+    /// Another attempt is worth it only when the wait and one more attempt as long as the last fit in what is left: one
+    /// started with less would still be on the wire when the engine's deadline ends the call, and the user would read
+    /// DeadlineExceeded instead of the diagnostic that says what was refused and what to do.
+    /// </summary>
+    private bool FitsBeforeDeadline(TimeSpan wait, TimeSpan lastAttempt) => wait + lastAttempt <= Remaining;
 
     private bool WithinWindow(Dictionary<string, long> firstNamed, string reason, TimeSpan window)
     {
